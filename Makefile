@@ -1,0 +1,34 @@
+# Two commands for a newcomer:
+#   make run    set everything up, build the site, serve it on http://127.0.0.1:8000/
+#               with rebuild on change (and the comment intake beside it)
+#   make test   set everything up and run the whole test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup html clean benchmark
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/colloquy dev
+
+html: setup
+	$(BIN)/pelican -s pelicanconf.py
+
+test: setup
+	scripts/ensure-chromium
+	$(BIN)/python -m pytest
+
+benchmark: setup
+	$(BIN)/python benchmarks/build.py
+
+clean:
+	rm -rf output cache

@@ -1,0 +1,23 @@
+"""The few exceptions Colloquy raises; each message names the input and the fix."""
+
+from __future__ import annotations
+
+
+class ColloquyError(Exception):
+    """Base class: a problem the user can fix. The CLI prints it without a traceback."""
+
+
+class CommentFileError(ColloquyError):
+    """One comment file cannot be used as it is."""
+
+    def __init__(self, path: str, line: int, problem: str, fix: str, fatal: bool = True):
+        self.path = str(path)
+        self.fatal = fatal  # False: the comment is still shown, one field was dropped
+        self.line = line
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{self.path}:{line}: {problem}; {fix}")
+
+
+class SettingError(ColloquyError):
+    """A COLLOQUY_* setting (or an environment secret) is missing or malformed."""
