@@ -1,4 +1,4 @@
-"""`colloquy check`: every problem in the comment files, without building the site."""
+"""`colloquy check`: every problem in comment, essay and digest files, without building."""
 
 from __future__ import annotations
 
@@ -6,18 +6,20 @@ from pathlib import Path
 
 from pelican.readers import Readers
 
-from . import settings as colloquy_settings
-from .comments import load_comments
 from .errors import CommentFileError
-from .threads import build_conversations
 
 
 def essay_slugs(settings: dict) -> set[str]:
     """Slugs of every essay, read with Pelican's own readers so slugs match the build."""
+    return set(essay_metadata(settings))
+
+
+def essay_metadata(settings: dict) -> dict[str, tuple[Path, dict]]:
+    """Every essay's slug → (file, metadata as Pelican's readers see it)."""
     from pelican.utils import slugify
 
     readers = Readers(settings)
-    slugs = set()
+    essays = {}
     content = Path(settings["PATH"])
     for folder in settings.get("ARTICLE_PATHS") or [""]:
         for path in sorted((content / folder).rglob("*")):
@@ -27,13 +29,12 @@ def essay_slugs(settings: dict) -> set[str]:
             slug = metadata.get("slug") or slugify(
                 str(metadata.get("title", path.stem)),
                 regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
-            slugs.add(str(slug))
-    return slugs
+            essays[str(slug)] = (path, metadata)
+    return essays
 
 
 def check_site(settings: dict) -> list[CommentFileError]:
-    colloquy = colloquy_settings.resolve(settings)
-    comments_root = Path(settings["PATH"]) / colloquy["COLLOQUY_COMMENTS_DIR"]
-    comments, problems = load_comments(comments_root)
-    _, thread_problems = build_conversations(comments, essay_slugs(settings))
-    return problems + thread_problems
+    """Every problem in comment files, essays' follow-up lines and the author's digest files."""
+    from .digest import load_site  # comments → threads → scores → follow-ups → weeks
+
+    return load_site(settings).problems

@@ -39,6 +39,33 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    """Print how one comment's substance score was made, term by term."""
+    from .digest import load_site
+    from .substance import explain
+
+    site = load_site(load_site_settings(args.settings))
+    for conversation in site.conversations.values():
+        comment = conversation.by_id.get(args.id)
+        if comment is not None:
+            print(explain(comment))
+            return 0
+    raise ColloquyError(f"no comment has the id '{args.id}'; an id is a comment file's name "
+                        "without .md, under content/comments/<essay>/")
+
+
+def cmd_digest_draft(args) -> int:
+    """Write content/digests/<yyyy>-w<ww>.md prefilled with the week's material."""
+    from .digest import draft
+
+    target, backup, week = draft(load_site_settings(args.settings), args.week, args.force)
+    if backup:
+        print(f"Kept your previous words in {os.path.relpath(backup)}.")
+    print(f"Wrote {os.path.relpath(target)} for week {week.key} ({week.span}). Edit it in your "
+          "own words, then build: they lead the week's digest page and feed entry.")
+    return 0
+
+
 def cmd_build(args) -> int:
     """Build the site once (pelican with this site's settings)."""
     return subprocess.call([sys.executable, "-m", "pelican", "-s", args.settings])
@@ -63,8 +90,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the site's Pelican settings file (default: pelicanconf.py)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check", help="list every problem in comment files")
+    check = commands.add_parser("check", help="list every problem in comment, essay and digest files")
     check.set_defaults(func=cmd_check)
+
+    explain = commands.add_parser("explain", help="show how a comment's substance score is made")
+    explain.add_argument("id", help="the comment's id (its file name without .md)")
+    explain.set_defaults(func=cmd_explain)
+
+    digest = commands.add_parser("digest", help="the weekly digest")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True,
+                                            metavar="COMMAND")
+    draft = digest_commands.add_parser(
+        "draft", help="write content/digests/<yyyy>-w<ww>.md prefilled, for you to edit")
+    draft.add_argument("--week", metavar="yyyy-Www",
+                       help="the ISO week, e.g. 2026-W37 (default: the last week that ended)")
+    draft.add_argument("--force", action="store_true",
+                       help="replace an existing file (the old one is kept as a .bak)")
+    draft.set_defaults(func=cmd_digest_draft)
 
     build = commands.add_parser("build", help="build the site once")
     build.set_defaults(func=cmd_build)

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 from pelican.generators import Generator
 
-from . import feeds, markup, settings as colloquy_settings
+from . import digest, feeds, markup, settings as colloquy_settings
 from .comments import Comment, load_comments
 from .errors import ColloquyError, CommentFileError
 from .threads import Conversation, build_conversations
@@ -87,6 +87,9 @@ class ColloquyGenerator(Generator):
         self.context["colloquy_conversations"] = self.conversations
         self.context["colloquy_problems"] = self.problems
         self.context["colloquy_max_depth"] = max_depth
+        # Substance scores, follow-up links and the digest weeks, before any page is
+        # written: essay and thread pages show reshares, follow-ups and "featured" marks.
+        self.digest = digest.prepare(self)
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
@@ -138,6 +141,7 @@ class ColloquyGenerator(Generator):
             if outputs.stale(name, key):
                 outputs.write(name, self._essay_comments_feed(info, essay))
         self._write_site_feeds(info, essays, outputs)
+        digest.write_output(self, writer, outputs, info, self.digest)  # digest/, feeds/digest.*
         outputs.save()
 
     def _site_fingerprint(self) -> str:

@@ -23,6 +23,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder under the content path holding one sub-folder of comment files per essay."),
     Setting("COLLOQUY_DIGESTS_DIR", "digests",
             "Folder under the content path holding the author's weekly digest notes."),
+    Setting("COLLOQUY_DIGEST_NOW", None,
+            "The moment the digest takes as 'now' (ISO 8601, e.g. '2026-09-21T08:00:00+02:00'): "
+            "weeks ending after it are not published yet. Default: the clock. Set it in tests "
+            "and for reproducible builds."),
     Setting("COLLOQUY_STRICT", False,
             "Fail the build when any comment file has a problem (otherwise log and go on)."),
     Setting("COLLOQUY_MAX_DEPTH", 4,

@@ -1,0 +1,682 @@
+"""The weekly digest: ISO weeks in the site's TIMEZONE, what each one gathers, pages, feed.
+
+Flow: scored conversations + published essays + the author's notes (content/digests/
+<yyyy>-w<ww>.md) → `collect()` → one WeekDigest per ended ISO week that had conversation →
+`write_output()` writes digest/<yyyy>-w<ww>/, digest/ and feeds/digest.{atom,rss}.xml.
+`draft()` writes a prefilled note for the author (`colloquy digest draft`).
+Quiet weeks publish nothing; the running week waits until it ends. docs/digest.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import feeds, substance
+from . import settings as colloquy_settings
+from .comments import Comment, KEY_RE
+from .errors import ColloquyError, CommentFileError
+from .followups import EssayRef, FollowupLink, InputFileError
+
+logger = logging.getLogger(__name__)
+
+NOTE_NAME_RE = re.compile(r"(\d{4})-w(\d{2})\.md")
+WEEK_RE = re.compile(r"(\d{4})-[Ww](\d{2})")
+HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+FEATURED_PER_THREAD = 2
+EXCERPT_WORDS = 40
+EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+class DigestError(ColloquyError):
+    """A digest cannot be drafted as asked (the message says why and what to do)."""
+
+
+# -- weeks -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Week:
+    """An ISO week: Monday 00:00 to the next Monday 00:00, in the site's time zone."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Week":
+        """'2026-W37' (or 2026-w37) → Week; ValueError with a message naming the fix."""
+        match = WEEK_RE.fullmatch(text.strip())
+        if not match:
+            raise ValueError(f"'{text}' is not a week; write it like 2026-W37 "
+                             "(ISO year, W, two-digit week)")
+        return cls.checked(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def checked(cls, year: int, number: int) -> "Week":
+        try:
+            date.fromisocalendar(year, number, 1)
+        except ValueError:
+            raise ValueError(f"{year} has no ISO week {number} (weeks run 01 to 52, "
+                             "or 53 in some years)") from None
+        return cls(year, number)
+
+    @classmethod
+    def of(cls, moment: datetime, tz) -> "Week":
+        year, number, _ = moment.astimezone(tz).isocalendar()
+        return cls(year, number)
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-w{self.number:02d}"
+
+    @property
+    def url(self) -> str:
+        return f"digest/{self.slug}/"
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 1)
+
+    def start(self, tz) -> datetime:
+        return datetime.combine(self.monday, time(0), tzinfo=tz)
+
+    def end(self, tz) -> datetime:
+        """The first moment after the week: the next Monday, 00:00 local time."""
+        return datetime.combine(self.monday + timedelta(days=7), time(0), tzinfo=tz)
+
+    def last_moment(self, tz) -> datetime:
+        """Sunday 23:59:59 local: the stable date of the week's feed entry."""
+        return datetime.combine(self.monday + timedelta(days=6), time(23, 59, 59), tzinfo=tz)
+
+    def previous(self) -> "Week":
+        return Week(*(self.monday - timedelta(days=7)).isocalendar()[:2])
+
+    @property
+    def span(self) -> str:
+        """'7–13 September 2026', or across months and years as needed."""
+        first, last = self.monday, self.monday + timedelta(days=6)
+        if first.year != last.year:
+            return f"{first.day} {first:%B %Y} – {last.day} {last:%B %Y}"
+        if first.month != last.month:
+            return f"{first.day} {first:%B} – {last.day} {last:%B %Y}"
+        return f"{first.day}–{last.day} {last:%B %Y}"
+
+
+def site_timezone(settings: dict):
+    name = settings.get("TIMEZONE") or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        logger.error("colloquy: TIMEZONE '%s' is not a known time zone; using UTC. "
+                     "Use an IANA name such as Europe/Berlin", name)
+        return ZoneInfo("UTC")
+
+
+def site_now(settings: dict, tz) -> datetime:
+    """COLLOQUY_DIGEST_NOW (ISO 8601, for tests and reproducible builds) or the clock."""
+    value = settings.get("COLLOQUY_DIGEST_NOW")
+    if value:
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            try:
+                moment = datetime.fromisoformat(str(value))
+            except ValueError:
+                logger.error("colloquy: Invalid 'COLLOQUY_DIGEST_NOW' value: %r; using the "
+                             "clock. Write it like 2026-09-21T08:00:00+02:00", value)
+                return datetime.now(timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return datetime.now(timezone.utc)
+
+
+# -- the author's notes ------------------------------------------------------------------
+
+@dataclass
+class Note:
+    """The author's own words for one week: content/digests/<yyyy>-w<ww>.md."""
+
+    week: Week
+    path: str
+    body: str
+    title: str | None = None
+    date: datetime | None = None
+    html: str = ""
+
+
+def read_note(path: Path, tz) -> Note:
+    """Parse one digest file; InputFileError naming the file and the fix if unusable."""
+    match = NOTE_NAME_RE.fullmatch(path.name)
+    if not match:
+        raise InputFileError(path, 1, f"'{path.name}' is not named after a week",
+                             "name it <ISO year>-w<two-digit week>.md, e.g. 2026-w37.md")
+    try:
+        week = Week.checked(int(match.group(1)), int(match.group(2)))
+    except ValueError as exc:
+        raise InputFileError(path, 1, f"'{path.name}': {exc}",
+                             "rename the file to a week that exists, e.g. 2026-w37.md") from None
+    try:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise InputFileError(path, 1, "invalid UTF-8", "re-save the file as UTF-8") from None
+    lines = text.split("\n")
+    header: dict[str, tuple[str, int]] = {}
+    body_start = 0
+    for index, line in enumerate(lines):
+        found = KEY_RE.match(line)
+        if not found or found.group(1).lower() not in ("week", "title", "date"):
+            body_start = index + (0 if line.strip() else 1) if header else 0
+            break
+        header[found.group(1).lower()] = ((found.group(2) or "").strip(), index + 1)
+    else:
+        body_start = len(lines)
+    note = Note(week, str(path), "\n".join(lines[body_start:]).strip("\n"))
+    if "week" in header:
+        value, line = header["week"]
+        try:
+            named = Week.parse(value)
+        except ValueError as exc:
+            raise InputFileError(path, line, f"week: {exc}",
+                                 f"write 'week: {week.key}' to match the file name") from None
+        if named != week:
+            raise InputFileError(path, line, f"'week: {value}' does not match the file name",
+                                 f"write 'week: {week.key}', or rename the file to "
+                                 f"{named.slug}.md")
+    if header.get("title", ("", 0))[0]:
+        note.title = header["title"][0]
+    if header.get("date", ("", 0))[0]:
+        value, line = header["date"]
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InputFileError(path, line, f"date '{value}' is not ISO 8601",
+                                 "write it like 2026-09-14T08:30:00+02:00, or remove the line "
+                                 "(the end of the week is used)") from None
+        note.date = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return note
+
+
+def load_notes(folder: Path, tz, now: datetime, render=None
+               ) -> tuple[dict[Week, Note], list[CommentFileError]]:
+    """Every usable note by week, and the problems of the others (which are skipped)."""
+    notes: dict[Week, Note] = {}
+    problems: list[CommentFileError] = []
+    if not folder.is_dir():
+        return notes, problems
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".md" or path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            note = read_note(path, tz)
+        except InputFileError as exc:
+            problems.append(exc)
+            continue
+        if note.week.start(tz) > now:
+            problems.append(InputFileError(
+                path, 1, f"week {note.week.key} has not begun yet (it starts "
+                f"{note.week.start(tz):%Y-%m-%d}); a digest is written after its week",
+                "rename the file to the week it is about, e.g. the last finished one"))
+            continue
+        if render is not None:
+            note.html = render(HTML_COMMENT_RE.sub("", note.body))
+        notes[note.week] = note
+    return notes, problems
+
+
+def markdown_renderer(settings: dict):
+    """The site's own Markdown settings, for the author's (trusted) words."""
+    import markdown
+
+    config = dict(settings.get("MARKDOWN") or {})
+    configs = dict(config.get("extension_configs") or {})
+    extensions = list(configs) + [e for e in config.get("extensions", []) if e not in configs]
+    md = markdown.Markdown(extensions=extensions, extension_configs=configs,
+                           output_format=config.get("output_format", "html5"))
+
+    def render(text: str) -> str:
+        md.reset()
+        return md.convert(text)
+    return render
+
+
+# -- what a week gathers -----------------------------------------------------------------
+
+@dataclass
+class Featured:
+    """A contribution shown in a digest, with the plain-text excerpt and its score terms."""
+
+    comment: Comment
+    essay: Any
+    excerpt: str
+    terms: tuple = ()
+
+
+@dataclass
+class ThreadDigest:
+    essay: Any
+    root: Comment
+    new: list[Comment]
+    score: float
+    featured: list[Featured]
+    author_took_part: bool
+
+    @property
+    def people(self) -> int:
+        return len({c.author.casefold() for c in self.new if not c.is_author})
+
+
+@dataclass
+class WeekDigest:
+    week: Week
+    threads: list[ThreadDigest] = field(default_factory=list)
+    responses: list[Featured] = field(default_factory=list)
+    followups: list[FollowupLink] = field(default_factory=list)
+    new_voices: list[Featured] = field(default_factory=list)
+    tallies: list[tuple[int, str]] = field(default_factory=list)
+    note: Note | None = None
+    published: datetime = EPOCH
+
+    @property
+    def slug(self) -> str:
+        return self.week.slug
+
+    @property
+    def url(self) -> str:
+        return self.week.url
+
+    @property
+    def span(self) -> str:
+        return self.week.span
+
+    @property
+    def title(self) -> str:
+        if self.note and self.note.title:
+            return self.note.title
+        return f"Week {self.week.number}, {self.week.year}"
+
+    @property
+    def tally_text(self) -> str:
+        return ", ".join(f"{n} {label}" for n, label in self.tallies)
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return one if n == 1 else (many or one + "s")
+
+
+def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, Note]
+            ) -> tuple[list[WeekDigest], list[CommentFileError]]:
+    """Every published week, newest first; marks featured comments with `featured_in`.
+
+    `essays` are the published essays (Pelican articles or EssayRefs) with `followup_of`
+    already attached. One pass over the comments groups them by week: linear.
+    """
+    by_slug = {e.slug: e for e in essays}
+    written: dict[Week, list[Comment]] = defaultdict(list)
+    tallies: dict[Week, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    first_seen: dict[str, tuple] = {}
+    for slug, conversation in conversations.items():
+        if slug not in by_slug:
+            continue
+        for comment in conversation.by_id.values():
+            week = Week.of(comment.date, tz)
+            if comment.is_tally:
+                tallies[week][comment.kind] += 1
+                continue
+            written[week].append(comment)
+            if not comment.is_author and not comment.reshare:
+                person = comment.author.casefold()
+                order = (comment.date, comment.id)
+                if person not in first_seen or order < first_seen[person]:
+                    first_seen[person] = order
+    followups_by_week: dict[Week, list[FollowupLink]] = defaultdict(list)
+    for essay in essays:
+        if getattr(essay, "followup_of", None) is not None:
+            followups_by_week[Week.of(essay.date, tz)].append(essay.followup_of)
+
+    digests = []
+    problems: list[CommentFileError] = []
+    for week in sorted(set(written) | set(followups_by_week) | set(notes), reverse=True):
+        if week.end(tz) > now:      # the running week waits until it ends
+            continue
+        comments = sorted(written.get(week, []), key=lambda c: (c.date, c.id))
+        creative = [c for c in comments if not c.reshare]
+        if not creative and not followups_by_week.get(week):
+            if week in notes:
+                problems.append(InputFileError(
+                    notes[week].path, 1, f"week {week.key} had no conversation, so it has no "
+                    "digest and these words are not published",
+                    "move them to a week that had conversation, or delete the file",
+                    fatal=False))
+            continue
+        digest = _week_digest(week, comments, by_slug, conversations, first_seen,
+                              followups_by_week.get(week, []), tallies.get(week, {}))
+        digest.note = notes.get(week)
+        digest.published = (digest.note.date if digest.note and digest.note.date
+                            else week.last_moment(tz))
+        digests.append(digest)
+    return digests, problems
+
+
+def _week_digest(week, comments, by_slug, conversations, first_seen, followups, tally_kinds
+                 ) -> WeekDigest:
+    digest = WeekDigest(week)
+    per_thread: dict[tuple[str, str], list[Comment]] = defaultdict(list)
+    for comment in comments:
+        per_thread[(comment.essay, comment.thread_id or comment.id)].append(comment)
+    for (slug, thread_id), new in per_thread.items():
+        root = conversations[slug].by_id[thread_id]
+        if not any(not c.reshare for c in new):
+            continue   # only shared links: counted, never featured
+        if len(new) == 1 and new[0] is root and root.kind in ("response", "mention"):
+            continue   # listed among responses, or counted as a mention
+        essay = by_slug[slug]
+        readers = sorted((c for c in new if not c.reshare and not c.is_author),
+                         key=lambda c: (-c.substance, c.date, c.id))
+        featured = [_featured(c, essay) for c in readers[:FEATURED_PER_THREAD]]
+        digest.threads.append(ThreadDigest(
+            essay, root, new, round(sum(c.substance for c in new if not c.reshare), 2),
+            featured, any(c.is_author for c in new)))
+    digest.threads.sort(key=lambda t: (-t.score, -max(c.date for c in t.new).timestamp(),
+                                       t.essay.slug, t.root.id))
+    responses = [c for c in comments if c.kind == "response"]
+    responses.sort(key=lambda c: (-c.substance, c.date, c.id))
+    digest.responses = [_featured(c, by_slug[c.essay]) for c in responses]
+    for item in [f for t in digest.threads for f in t.featured] + digest.responses:
+        item.comment.featured_in = week.slug
+    digest.followups = sorted(followups, key=lambda f: (f.date, f.slug))
+    voices: dict[str, Comment] = {}
+    for comment in comments:
+        person = comment.author.casefold()
+        if (not comment.is_author and not comment.reshare
+                and first_seen.get(person) == (comment.date, comment.id)):
+            voices[person] = comment
+    digest.new_voices = [Featured(c, by_slug[c.essay], substance.excerpt(c, 20))
+                         for c in sorted(voices.values(), key=lambda c: (c.date, c.id))]
+    people = {c.author.casefold() for c in comments if not c.is_author}
+    counts = [
+        (len(comments), "comment"),
+        (len(digest.threads), "active thread"),
+        (len({c.essay for c in comments}), "essay talked about", ),
+        (len(people), "person", ),
+        (len(digest.new_voices), "new voice"),
+        (len(responses), "response from another site"),
+        (sum(1 for c in comments if c.kind == "mention"), "mention"),
+        (sum(1 for c in comments if c.reshare), "shared link"),
+        (tally_kinds.get("like", 0), "like"),
+        (tally_kinds.get("repost", 0), "repost"),
+    ]
+    plurals = {"person": "people", "essay talked about": "essays talked about",
+               "response from another site": "responses from other sites"}
+    digest.tallies = [(n, label if n == 1 else plurals.get(label, label + "s"))
+                      for n, label in counts if n]
+    return digest
+
+
+def _featured(comment: Comment, essay) -> Featured:
+    result = substance.assess(comment, substance.author_below(comment))
+    return Featured(comment, essay, substance.excerpt(comment, EXCERPT_WORDS), result.terms)
+
+
+# -- the build ---------------------------------------------------------------------------
+
+@dataclass
+class DigestContext:
+    weeks: list[WeekDigest]
+    notes: dict[Week, Note]
+    problems: list[CommentFileError]
+    now: datetime
+
+
+def prepare(generator) -> DigestContext:
+    """generate_context step: scores, follow-ups, notes, weeks. Logs every problem."""
+    from .plugin import log_problems
+
+    settings, colloquy = generator.settings, generator.colloquy
+    substance.score_all(generator.conversations.values())
+    articles = list(generator.context.get("articles", []))
+    unpublished = {a.slug for name in ("drafts", "hidden_articles")
+                   for a in generator.context.get(name, [])}
+    from . import followups
+    problems = followups.attach(articles, generator.conversations, unpublished)
+    tz = site_timezone(settings)
+    now = site_now(colloquy, tz)
+    folder = Path(generator.path) / colloquy["COLLOQUY_DIGESTS_DIR"]
+    notes, note_problems = load_notes(folder, tz, now, markdown_renderer(settings))
+    weeks, week_problems = collect(articles, generator.conversations, tz, now, notes)
+    problems += note_problems + week_problems
+    log_problems(problems)
+    if colloquy["COLLOQUY_STRICT"] and problems:
+        raise ColloquyError(
+            f"colloquy: {len(problems)} problem(s) in follow-up lines or digest files and "
+            "COLLOQUY_STRICT is on; fix them (see `colloquy check`) or turn it off")
+    generator.context["colloquy_digest_weeks"] = weeks
+    return DigestContext(weeks, notes, problems, now)
+
+
+def _hash(value) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: DigestContext
+                 ) -> None:
+    """generate_output step: one page per published week, the archive, the feeds."""
+    body = generator.env.get_template("_digest_week.html")
+    page = generator.get_template("digest")
+    index = generator.get_template("digest_index")
+    site_url = generator.settings.get("SITEURL", "")
+    entries = []
+    for week in context.weeks:
+        content = body.render(week=week, base=info.site_url, explain=False)
+        key = _hash([content, site_url])
+        if outputs.stale(week.url + "index.html", key):
+            writer.write_file(week.url + "index.html", page, generator.context, week=week,
+                              page_feeds=[("Weekly digest (Atom)", "feeds/digest.atom.xml")])
+        entries.append(feeds.Entry(
+            id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
+            link=info.url(week.url), published=week.published, updated=week.published,
+            content_html=content, author=info.author))
+    key = _hash([[(w.slug, w.title, w.tally_text) for w in context.weeks], site_url])
+    if outputs.stale("digest/index.html", key):
+        writer.write_file("digest/index.html", index, generator.context,
+                          weeks=context.weeks,
+                          page_feeds=[("Weekly digest (Atom)", "feeds/digest.atom.xml")])
+    limit = generator.colloquy["COLLOQUY_FEED_ITEMS"]
+    atom_bytes, rss_bytes = feeds.atom_and_rss(
+        info, feed_id=info.tag("feeds/digest"), title=f"{info.site_name}: weekly digest",
+        page_url=info.url("digest/"), atom_url=info.url("feeds/digest.atom.xml"),
+        rss_url=info.url("feeds/digest.rss.xml"),
+        subtitle="The week's conversations, gathered by the author",
+        entries=entries[:limit], fallback_updated=EPOCH)
+    outputs.write("feeds/digest.atom.xml", atom_bytes)
+    outputs.write("feeds/digest.rss.xml", rss_bytes)
+
+
+# -- the command line: the site without Pelican's writers ----------------------------------
+
+@dataclass
+class SiteData:
+    essays: list[EssayRef]
+    conversations: dict
+    problems: list[CommentFileError]
+    tz: Any
+    now: datetime
+    notes: dict[Week, Note]
+    weeks: list[WeekDigest]
+    folder: Path
+    site_url: str
+
+
+def load_site(settings: dict) -> SiteData:
+    """Everything the build knows about comments, follow-ups and digests, for the CLI."""
+    from .checks import essay_metadata
+    from .comments import load_comments
+    from .followups import attach
+    from .plugin import essay_url, thread_url
+    from .threads import Conversation, build_conversations
+
+    colloquy = colloquy_settings.resolve(settings)
+    tz = site_timezone(settings)
+    now = site_now(colloquy, tz)
+    essays, unpublished = [], set()
+    for slug, (path, meta) in essay_metadata(settings).items():
+        status = str(meta.get("status", "published"))
+        if status != "published":
+            unpublished.add(slug)
+            continue
+        moment = meta.get("date") or EPOCH
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=tz)
+        followup = meta.get("followup")
+        essays.append(EssayRef(slug, str(meta.get("title", slug)), moment, str(path),
+                               str(followup).strip() if followup is not None else None))
+    comments_root = Path(settings["PATH"]) / colloquy["COLLOQUY_COMMENTS_DIR"]
+    comments, problems = load_comments(comments_root)
+    conversations, thread_problems = build_conversations(
+        comments, {e.slug for e in essays} | unpublished)
+    problems += thread_problems
+    for essay in essays:
+        conversations.setdefault(essay.slug, Conversation(essay.slug))
+    max_depth = colloquy["COLLOQUY_MAX_DEPTH"]
+    for conversation in conversations.values():
+        for c in conversation.by_id.values():
+            page = (essay_url(c.essay) if c.depth < max_depth
+                    else thread_url(c.essay, c.thread_id))
+            c.permalink = f"{page}#{c.anchor}"
+    substance.score_all(conversations.values())
+    problems += attach(essays, conversations, unpublished)
+    folder = Path(settings["PATH"]) / colloquy["COLLOQUY_DIGESTS_DIR"]
+    notes, note_problems = load_notes(folder, tz, now)
+    weeks, week_problems = collect(essays, conversations, tz, now, notes)
+    site_url = (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
+    return SiteData(essays, conversations, problems + note_problems + week_problems, tz, now,
+                    notes, weeks, folder, site_url)
+
+
+def draft(settings: dict, week_text: str | None = None, force: bool = False
+          ) -> tuple[Path, Path | None, Week]:
+    """Write content/digests/<yyyy>-w<ww>.md prefilled; never overwrite without --force.
+
+    Returns (the note, the backup of the old note if --force replaced one, the week).
+    """
+    site = load_site(settings)
+    running = Week.of(site.now, site.tz)
+    if week_text:
+        try:
+            week = Week.parse(week_text)
+        except ValueError as exc:
+            raise DigestError(f"--week {exc}") from None
+    else:
+        week = running.previous()
+    if week.start(site.tz) > site.now:
+        raise DigestError(f"week {week.key} has not begun yet; draft a week that has "
+                          f"(the running week is {running.key})")
+    digest = _draft_digest(site, week)
+    if digest is None:
+        raise DigestError(f"week {week.key} ({week.span}) had no conversation, so it gets no "
+                          "digest; pick another week with --week yyyy-Www")
+    target = site.folder / f"{week.slug}.md"
+    backup = None
+    if target.exists():
+        if not force:
+            raise DigestError(
+                f"{_display(target)} already exists; your words are kept. Edit that file, "
+                "or run again with --force to start over (the old file is kept as a .bak)")
+        backup = _free_name(target.with_name(target.name + ".bak"))
+        shutil.copy2(target, backup)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=target.parent)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(draft_text(digest, site.site_url, running == week))
+    os.replace(tmp, target)
+    return target, backup, week
+
+
+def _draft_digest(site: SiteData, week: Week) -> WeekDigest | None:
+    for digest in site.weeks:
+        if digest.week == week:
+            return digest
+    # The running week (or a week whose note had problems) is not in site.weeks: gather it.
+    far_future = week.end(site.tz) + timedelta(days=1)
+    weeks, _ = collect(site.essays, site.conversations, site.tz, far_future, {})
+    return next((d for d in weeks if d.week == week), None)
+
+
+def _free_name(path: Path) -> Path:
+    candidate, n = path, 1
+    while candidate.exists():
+        candidate, n = path.with_name(f"{path.name}.{n}"), n + 1
+    return candidate
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _safe(text: str) -> str:
+    """Text that cannot end the HTML comment it sits in."""
+    return text.replace("--", "–")
+
+
+def draft_text(digest: WeekDigest, site_url: str, running: bool) -> str:
+    """The prefilled note: header, the week's material as a hidden note, a first paragraph."""
+    week = digest.week
+    url = (site_url + "/") if site_url else ""
+    lines = [f"week: {week.key}", f"title: Week {week.number}, {week.year}: ", "", "<!--",
+             f"Notes for the digest of week {week.key} ({week.span}). Everything between",
+             "these comment marks is for you and is never published. Write the week's opening",
+             "below them in your own words: it leads the digest page and its feed entry.",
+             "The ranked threads, responses, follow-ups, new voices and tallies follow your",
+             "words on every build. Add 'date: 2026-09-21T09:00:00+02:00' to the header to",
+             "date the feed entry yourself; otherwise it is dated at the end of the week."]
+    if running:
+        lines.append("This week is still running: it is published once it ends.")
+    lines += ["", "Threads, ranked by substance:"]
+    for rank, thread in enumerate(digest.threads, 1):
+        lines.append(_safe(f"{rank}. “{_plain(thread.essay.title)}”: thread started by "
+                           f"{thread.root.author}, {len(thread.new)} new "
+                           f"({thread.score:g} points)"))
+        lines.append(f"   {url}{thread.root.permalink}")
+        for item in thread.featured:
+            lines.append(_safe(f"   {item.comment.author} ({item.comment.substance:g}): "
+                               f"“{item.excerpt}”"))
+    if not digest.threads:
+        lines.append("(none)")
+    if digest.responses:
+        lines += ["", "Responses from other sites:"]
+        lines += [_safe(f"- {r.comment.author} on “{_plain(r.essay.title)}”: {r.comment.url}")
+                  for r in digest.responses]
+    if digest.followups:
+        lines += ["", "Follow-up essays:"]
+        lines += [_safe(f"- “{_plain(f.title)}” follows up “{_plain(f.target_title)}”")
+                  for f in digest.followups]
+    if digest.new_voices:
+        lines += ["", "New voices: " + _safe(", ".join(v.comment.author
+                                                       for v in digest.new_voices))]
+    lines += ["", "Tallies: " + digest.tally_text, "-->", ""]
+    opening = (f"This week {digest.tally_text.split(', ')[0] if digest.tallies else 'nothing'} "
+               "came in.")
+    if digest.threads:
+        top = digest.threads[0]
+        opening += (f" The conversation I keep thinking about is the one {top.root.author} "
+                    f"started under “{_plain(top.essay.title)}”.")
+    lines += [opening, ""]
+    return "\n".join(lines)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", str(text))
