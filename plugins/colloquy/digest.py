@@ -384,7 +384,10 @@ def _week_digest(week, comments, by_slug, conversations, first_seen, followups, 
         essay = by_slug[slug]
         readers = sorted((c for c in new if not c.reshare and not c.is_author),
                          key=lambda c: (-c.substance, c.date, c.id))
-        featured = [_featured(c, essay) for c in readers[:FEATURED_PER_THREAD]]
+        chosen: dict[str, Comment] = {}   # the best of each person, the best people first
+        for comment in readers:
+            chosen.setdefault(comment.author.casefold(), comment)
+        featured = [_featured(c, essay) for c in list(chosen.values())[:FEATURED_PER_THREAD]]
         digest.threads.append(ThreadDigest(
             essay, root, new, round(sum(c.substance for c in new if not c.reshare), 2),
             featured, any(c.is_author for c in new)))
