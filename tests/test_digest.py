@@ -1,0 +1,242 @@
+"""The weekly digest, on real sites built in a temporary folder (TIMEZONE Europe/Berlin)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+
+from colloquy import cli
+from colloquy.checks import check_site
+from colloquy.digest import DigestError, Week, draft
+from test_substance import write_conf
+
+NOW = "2027-01-06T12:00:00+01:00"   # a Wednesday: 2027-W01 is the running week
+LONG = ("I have been turning this over for days, and I think the essay is right about letters "
+        "but wrong about work, where a slow answer can block somebody else's whole afternoon. "
+        "What would it take to make slowness safe there?")
+NOTE = """week: 2026-W38
+title: Slow week, deep thread
+
+<!-- private: remember to thank Nora -->
+My own words lead this digest.
+"""
+
+
+def populate(site):
+    site.essay("alpha", date="2026-08-31 09:00")
+    site.essay("beta", date="2026-09-01 09:00")
+    site.essay("gamma", date="2026-12-20 09:00")
+    c = site.comment
+    # 2026-W37 ends Sunday 13 September 23:59:59 in Berlin.
+    c("alpha", "a-sun", "Sunday night words, just before the week ends in Berlin.",
+      author="Ines", date="2026-09-13T23:59:00+02:00")
+    c("alpha", "a-tokyo", "Written on Monday morning in Tokyo, still Sunday in Berlin.",
+      author="Kenji", date="2026-09-14T06:30:00+09:00")
+    # 2026-W38 starts Monday 14 September 00:00 in Berlin.
+    c("alpha", "a-mon", "Monday at midnight, a short one.", author="Ines",
+      date="2026-09-14T00:00:00+02:00")
+    c("alpha", "a-utc", "Sunday evening in London is Monday already in Berlin, so this "
+      "comment belongs to the second week and says a little more than the other one.",
+      author="Olu", date="2026-09-13T22:30:00+00:00")
+    c("beta", "deep", LONG, author="Nora", date="2026-09-15T10:00:00+02:00")
+    c("beta", "deep-r1", "That is the question I wanted to ask too, from the other side.",
+      author="Ines", reply_to="deep", date="2026-09-15T12:00:00+02:00")
+    c("beta", "deep-r2", "At work we tried a 'no answer expected today' tag, with mixed luck.",
+      author="Olu", reply_to="deep", date="2026-09-16T12:00:00+02:00")
+    c("beta", "deep-me", "You are right, and I owe this a follow-up essay.", author="Mara",
+      role="author", reply_to="deep", date="2026-09-16T18:00:00+02:00")
+    c("beta", "deep-drop", "+1 https://example.org/plus-one", author="Quick",
+      reply_to="deep", date="2026-09-17T08:00:00+02:00")
+    c("alpha", "drop", "https://example.org/look-at-this", author="Linker",
+      date="2026-09-18T08:00:00+02:00")
+    c("beta", "resp", "I answered this on my own site, at some length.", author="Remy",
+      kind="response", url="https://remy.example/posts/slow", date="2026-09-19T08:00:00+02:00")
+    c("beta", "like1", "", author="Fan", kind="like", date="2026-09-19T09:00:00+02:00")
+    # Quiet weeks: likes only (W40), shared links only (W41).
+    c("beta", "like2", "", author="Fan", kind="like", date="2026-10-01T09:00:00+02:00")
+    c("beta", "drop2", "https://example.org/again", author="Linker",
+      date="2026-10-07T09:00:00+02:00")
+    # 2026 has 53 ISO weeks: W53 runs Monday 28 December 2026 to Sunday 3 January 2027.
+    c("gamma", "w53-mon", "The first Monday of the last week, words of my own here.",
+      author="Sol", date="2026-12-28T00:00:00+01:00")
+    c("gamma", "w53-new-year", "New year's day, and still week fifty-three of 2026.",
+      author="Tam", date="2027-01-01T10:00:00+01:00")
+    c("gamma", "w53-last", "The last second of the week, and my own words with it.",
+      author="Uma", date="2027-01-03T23:59:59+01:00")
+    # The running week (2027-W01) is not published until it ends.
+    c("gamma", "running", "Too early for a digest: this week has not ended yet.",
+      author="Vic", date="2027-01-04T09:00:00+01:00")
+
+
+@pytest.fixture
+def built(site):
+    populate(site)
+    site.raw("digests/2026-w38.md", NOTE.encode())
+    site.build(COLLOQUY_DIGEST_NOW=NOW)
+    return site
+
+
+def texts(tree, xpath):
+    return [" ".join(e.text_content().split()) for e in tree.xpath(xpath)]
+
+
+def test_weeks_follow_the_site_time_zone(built):
+    pages = sorted(p.name for p in (built.output / "digest").iterdir() if p.is_dir())
+    assert pages == ["2026-w37", "2026-w38", "2026-w53"]   # quiet and running weeks absent
+    w37 = built.html("digest/2026-w37/index.html").text_content()
+    assert "Sunday night words" in w37 and "still Sunday in Berlin" in w37
+    assert "Monday at midnight" not in w37
+    w38 = built.html("digest/2026-w38/index.html").text_content()
+    assert "Sunday evening in London" in w38 and "still Sunday in Berlin" not in w38
+    w53 = built.html("digest/2026-w53/index.html").text_content()
+    for phrase in ("first Monday of the last week", "New year's day", "last second of the week"):
+        assert phrase in w53
+    assert "Too early" not in w53
+    archive = built.html("digest/index.html")
+    assert [a.get("href") for a in archive.xpath("//ol[contains(@class,'digest-archive')]//a")
+            ] == [f"https://essays.example/digest/2026-w{n}/" for n in ("53", "38", "37")]
+
+
+def test_week_arithmetic():
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert Week.parse("2026-W53").end(berlin) == datetime(2027, 1, 4, tzinfo=berlin)
+    assert Week.of(datetime(2021, 1, 3, 12, tzinfo=timezone.utc), berlin) == Week(2020, 53)
+    assert Week.parse("2026-w01").previous() == Week(2025, 1 + 51)
+    for bad in ("2026-37", "2026-W5", "26-W05", "2025-W53", "2026-W00"):
+        with pytest.raises(ValueError):
+            Week.parse(bad)
+
+
+def test_threads_ranked_by_substance_and_reshares_never_featured(built):
+    page = built.html("digest/2026-w38/index.html")
+    threads = page.xpath("//li[contains(@class,'digest-thread')]/h3/a[1]/@href")
+    assert [h.rstrip("/").rsplit("/", 1)[1] for h in threads] == ["deep", "a-utc", "a-mon"]
+    excerpts = " ".join(texts(page, "//blockquote[contains(@class,'digest-excerpt')]"))
+    assert "What would it take" in excerpts
+    text = page.text_content()
+    assert "example.org/plus-one" not in text and "look-at-this" not in text
+    assert "2 shared links" in text and "1 like" in text
+    # The response is listed apart; Nora and Olu are new voices, Ines is not.
+    assert texts(page, "//ul[contains(@class,'digest-responses')]/li/a[1]") == ["Remy"]
+    voices = texts(page, "//ul[contains(@class,'digest-voices')]/li/a")
+    assert "Nora" in voices and "Olu" in voices and "Ines" not in voices
+    # On the essay page: featured comments carry a mark; reshares are shown, never marked.
+    beta = built.html("essays/beta/index.html")
+    assert beta.xpath("//*[@id='c-deep']//a[contains(@class,'badge-featured')]/@href") == [
+        "https://essays.example/digest/2026-w38/"]
+    drop = beta.xpath("//*[@id='c-deep-drop']")[0]
+    assert "reshare" in drop.get("class") and not drop.xpath(".//a[contains(@class,'badge')]")
+
+
+def test_author_words_lead_page_and_feed(built):
+    page = built.html("digest/2026-w38/index.html")
+    assert texts(page, "//h1") == ["Slow week, deep thread"]
+    first = page.xpath("//div[@class='digest-week']/*[1]")[0]
+    assert first.get("class") == "digest-author"
+    assert "My own words lead this digest." in first.text_content()
+    assert "private" not in (built.output / "digest/2026-w38/index.html").read_text()
+    feed = built.feed("feeds/digest.atom.xml")
+    entry = next(e for e in feed.entries if e.id.endswith(":digest/2026-w38"))
+    assert entry.title.startswith("Slow week, deep thread")
+    content = entry.content[0].value
+    assert content.index("My own words lead") < content.index("The week's conversations")
+    assert "private" not in content
+
+
+def test_feed_one_entry_per_week_with_stable_ids_and_dates(built):
+    for name in ("feeds/digest.atom.xml", "feeds/digest.rss.xml"):
+        feed = built.feed(name)
+        assert not feed.bozo, feed.bozo_exception
+        assert [e.id for e in feed.entries] == [
+            f"tag:essays.example,2026:digest/2026-w{n}" for n in ("53", "38", "37")]
+    atom = built.feed("feeds/digest.atom.xml")
+    w37 = atom.entries[2]
+    assert datetime.fromisoformat(w37.updated) == datetime.fromisoformat(
+        "2026-09-13T23:59:59+02:00")
+    assert w37.link == "https://essays.example/digest/2026-w37/"
+    assert "Sunday night words" in w37.content[0].value
+    before = {n: (built.output / n).read_bytes()
+              for n in ("feeds/digest.atom.xml", "feeds/digest.rss.xml",
+                        "digest/2026-w38/index.html")}
+    built.build(COLLOQUY_DIGEST_NOW=NOW)                       # warm rebuild
+    assert {n: (built.output / n).read_bytes() for n in before} == before
+    shutil.rmtree(built.output)
+    shutil.rmtree(built.cache)
+    built.build(COLLOQUY_DIGEST_NOW="2027-01-09T12:00:00+01:00")  # cold, later, same week
+    assert {n: (built.output / n).read_bytes() for n in before} == before
+
+
+def test_the_running_week_appears_once_it_ends(built):
+    built.build(COLLOQUY_DIGEST_NOW="2027-01-11T00:00:00+01:00")
+    assert (built.output / "digest/2027-w01/index.html").exists()
+    assert built.feed("feeds/digest.atom.xml").entries[0].id.endswith("digest/2027-w01")
+
+
+def test_a_note_may_date_its_own_entry(site):
+    populate(site)
+    site.raw("digests/2026-w53.md",
+             b"week: 2026-W53\ndate: 2027-01-04T09:30:00+01:00\n\nA new year.\n")
+    site.build(COLLOQUY_DIGEST_NOW=NOW)
+    entry = site.feed("feeds/digest.atom.xml").entries[0]
+    assert datetime.fromisoformat(entry.published) == datetime.fromisoformat(
+        "2027-01-04T09:30:00+01:00")
+    assert texts(site.html("digest/2026-w53/index.html"), "//h1") == ["Week 53, 2026"]
+
+
+def test_bad_digest_files_are_reported_and_the_rest_builds(site, caplog):
+    populate(site)
+    site.raw("digests/2026-w99.md", b"No such week.\n")
+    site.raw("digests/notes.md", b"Not named after a week.\n")
+    site.raw("digests/2027-w10.md", b"Written ahead of time.\n")
+    site.raw("digests/2026-w38.md", b"week: 2026-W37\n\nWrong header.\n")
+    site.raw("digests/2026-w45.md", b"A quiet week.\n")
+    with caplog.at_level(logging.WARNING):
+        site.build(COLLOQUY_DIGEST_NOW=NOW)
+    log = "\n".join(r.getMessage() for r in caplog.records if "digests" in r.getMessage())
+    assert "2026-w99.md:1: '2026-w99.md': 2026 has no ISO week 99" in log
+    assert "notes.md:1: 'notes.md' is not named after a week; name it" in log
+    assert "2027-w10.md:1: week 2027-W10 has not begun yet" in log
+    assert "2026-w38.md:1: 'week: 2026-W37' does not match the file name" in log
+    assert "2026-w45.md:1: week 2026-W45 had no conversation" in log
+    assert (site.output / "digest/2026-w38/index.html").exists()
+    assert "Wrong header" not in (site.output / "digest/2026-w38/index.html").read_text()
+    assert not (site.output / "digest/2026-w45").exists()
+    problems = check_site(site.settings(COLLOQUY_DIGEST_NOW=NOW))
+    assert {p.path.rsplit("/", 1)[1] for p in problems} == {
+        "2026-w99.md", "notes.md", "2027-w10.md", "2026-w38.md", "2026-w45.md"}
+
+
+def test_draft_writes_a_prefilled_note_and_never_overwrites(site, tmp_path, capsys):
+    populate(site)
+    settings = site.settings(COLLOQUY_DIGEST_NOW=NOW)
+    target, backup, week = draft(settings)           # default: the last week that ended
+    assert (week.key, target.name, backup) == ("2026-W53", "2026-w53.md", None)
+    text = target.read_text()
+    assert text.startswith("week: 2026-W53\ntitle: ")
+    assert "<!--" in text and "Sol" in text and "Tallies: 3 comments" in text
+    target.write_text("week: 2026-W53\ntitle: My year's end\n\nMine, all mine.\n")
+    conf = write_conf(site, tmp_path, COLLOQUY_DIGEST_NOW=NOW)
+    assert cli.main(["--settings", str(conf), "digest", "draft"]) == 2
+    assert "already exists; your words are kept" in capsys.readouterr().err
+    assert "Mine, all mine." in target.read_text()
+    assert cli.main(["--settings", str(conf), "digest", "draft", "--week", "2026-W53",
+                     "--force"]) == 0
+    assert "Mine, all mine." in (target.parent / "2026-w53.md.bak").read_text()
+    assert "Mine, all mine." not in target.read_text()
+    for week_text, message in (("2026-W99", "2026 has no ISO week 99"),
+                               ("2026-37", "is not a week"),
+                               ("2026-W45", "had no conversation"),
+                               ("2027-W05", "has not begun yet")):
+        with pytest.raises(DigestError, match=message):
+            draft(settings, week_text)
+    running, _, _ = draft(settings, "2027-W01")      # the running week may be drafted early
+    assert "still running" in running.read_text()
+    site.build(COLLOQUY_DIGEST_NOW=NOW)
+    assert not (site.output / "digest/2027-w01").exists()
+    page = (site.output / "digest/2026-w53/index.html").read_text()
+    assert "This week 3 comments came in." in page and "Tallies:" not in page
