@@ -9,6 +9,7 @@ there when the articles generator writes essay pages.
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import os
 import pickle
@@ -16,6 +17,7 @@ from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from pelican.generators import Generator
 
@@ -29,6 +31,10 @@ logger = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)
+
+
 def essay_url(slug: str) -> str:
     return f"essays/{slug}/"
 
@@ -38,10 +44,9 @@ def thread_url(essay: str, thread_id: str) -> str:
 
 
 def display_path(path: str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return path
+    """Relative to the working folder when inside it (as authors type paths), else absolute."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def log_problems(problems: list[CommentFileError]) -> None:
@@ -78,12 +83,15 @@ class ColloquyGenerator(Generator):
                 f"colloquy: {len(self.problems)} problem(s) in comment files and "
                 "COLLOQUY_STRICT is on; fix them (see `colloquy check`) or turn it off")
         max_depth = self.colloquy["COLLOQUY_MAX_DEPTH"]
+        site_zone = ZoneInfo(self.settings.get("TIMEZONE") or "UTC")
         for slug, essay in by_slug.items():
             conversation = self.conversations.get(slug) or Conversation(slug)
             self.conversations[slug] = conversation
             essay.conversation = conversation
             for comment in conversation.by_id.values():
                 comment.permalink = self._permalink(comment, max_depth)
+                # Shown in the site's time zone so a thread reads in order.
+                comment.local_date = comment.date.astimezone(site_zone)
         self.context["colloquy_conversations"] = self.conversations
         self.context["colloquy_problems"] = self.problems
         self.context["colloquy_max_depth"] = max_depth
@@ -174,11 +182,12 @@ class ColloquyGenerator(Generator):
             verb = {"response": "responded to", "mention": "mentioned"}.get(comment.kind, "on")
             title = f"{comment.author} {verb} “{essay.title}”"
         content = comment.html
-        if comment.url:
-            content += f'<p><a href="{comment.url}">{comment.url}</a></p>'
+        if comment.url:  # hostile text like the body: escape before it joins the HTML
+            url = html.escape(comment.url, quote=True)
+            content += f'<p><a href="{url}" rel="nofollow ugc noopener">{url}</a></p>'
         return feeds.Entry(id=info.tag(f"comment/{comment.id}"), title=title,
-                           link=info.url(comment.permalink), published=comment.date,
-                           updated=comment.date, content_html=content, author=comment.author,
+                           link=info.url(comment.permalink), published=utc(comment.date),
+                           updated=utc(comment.date), content_html=content, author=comment.author,
                            in_reply_to=reply)
 
     def _thread_feed(self, info, essay, root: Comment) -> bytes:
