@@ -57,11 +57,12 @@ def cmd_explain(args) -> int:
 def cmd_digest_draft(args) -> int:
     """Write content/digests/<yyyy>-w<ww>.md prefilled with the week's material."""
     from .digest import draft
+    from .plugin import display_path
 
     target, backup, week = draft(load_site_settings(args.settings), args.week, args.force)
     if backup:
-        print(f"Kept your previous words in {os.path.relpath(backup)}.")
-    print(f"Wrote {os.path.relpath(target)} for week {week.key} ({week.span}). Edit it in your "
+        print(f"Kept your previous words in {display_path(str(backup))}.")
+    print(f"Wrote {display_path(str(target))} for week {week.key} ({week.span}). Edit it in your "
           "own words, then build: they lead the week's digest page and feed entry.")
     return 0
 

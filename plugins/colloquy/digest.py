@@ -488,7 +488,8 @@ def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: Dige
                               page_feeds=[("Weekly digest (Atom)", "feeds/digest.atom.xml")])
         entries.append(feeds.Entry(
             id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
-            link=info.url(week.url), published=week.published, updated=week.published,
+            link=info.url(week.url), published=week.published.astimezone(timezone.utc),
+            updated=week.published.astimezone(timezone.utc),
             content_html=content, author=info.author))
     key = _hash([[(w.slug, w.title, w.tally_text) for w in context.weeks], site_url])
     if outputs.stale("digest/index.html", key):
@@ -624,10 +625,9 @@ def _free_name(path: Path) -> Path:
 
 
 def _display(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+    from .plugin import display_path
+
+    return display_path(str(path))
 
 
 def _safe(text: str) -> str:
