@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 NOTE_NAME_RE = re.compile(r"(\d{4})-w(\d{2})\.md")
 WEEK_RE = re.compile(r"(\d{4})-[Ww](\d{2})")
 HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
-FEATURED_PER_THREAD = 2
+FEATURED_PER_THREAD = 2    # excerpts per thread, from different people
 EXCERPT_WORDS = 40
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -280,7 +280,8 @@ class ThreadDigest:
 @dataclass
 class WeekDigest:
     week: Week
-    threads: list[ThreadDigest] = field(default_factory=list)
+    threads: list[ThreadDigest] = field(default_factory=list)       # ranked, with excerpts
+    more_threads: list[ThreadDigest] = field(default_factory=list)  # also active, links only
     responses: list[Featured] = field(default_factory=list)
     followups: list[FollowupLink] = field(default_factory=list)
     new_voices: list[Featured] = field(default_factory=list)
@@ -315,13 +316,17 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return one if n == 1 else (many or one + "s")
 
 
-def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, Note]
+def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, Note],
+            scores: dict | None = None, max_threads: int = 10
             ) -> tuple[list[WeekDigest], list[CommentFileError]]:
     """Every published week, newest first; marks featured comments with `featured_in`.
 
     `essays` are the published essays (Pelican articles or EssayRefs) with `followup_of`
-    already attached. One pass over the comments groups them by week: linear.
+    already attached; `scores` is what substance.score_all returned. One pass over the
+    comments groups them by week: linear. The `max_threads` best threads of a week get
+    excerpts; the others are listed as links.
     """
+    scores = scores or {}
     by_slug = {e.slug: e for e in essays}
     written: dict[Week, list[Comment]] = defaultdict(list)
     tallies: dict[Week, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -361,7 +366,8 @@ def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, No
                     fatal=False))
             continue
         digest = _week_digest(week, comments, by_slug, conversations, first_seen,
-                              followups_by_week.get(week, []), tallies.get(week, {}))
+                              followups_by_week.get(week, []), tallies.get(week, {}),
+                              scores, max_threads)
         digest.note = notes.get(week)
         digest.published = (digest.note.date if digest.note and digest.note.date
                             else week.last_moment(tz))
@@ -369,8 +375,8 @@ def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, No
     return digests, problems
 
 
-def _week_digest(week, comments, by_slug, conversations, first_seen, followups, tally_kinds
-                 ) -> WeekDigest:
+def _week_digest(week, comments, by_slug, conversations, first_seen, followups, tally_kinds,
+                 scores, max_threads) -> WeekDigest:
     digest = WeekDigest(week)
     per_thread: dict[tuple[str, str], list[Comment]] = defaultdict(list)
     for comment in comments:
@@ -381,21 +387,24 @@ def _week_digest(week, comments, by_slug, conversations, first_seen, followups, 
             continue   # only shared links: counted, never featured
         if len(new) == 1 and new[0] is root and root.kind in ("response", "mention"):
             continue   # listed among responses, or counted as a mention
-        essay = by_slug[slug]
-        readers = sorted((c for c in new if not c.reshare and not c.is_author),
+        digest.threads.append(ThreadDigest(
+            by_slug[slug], root, new, round(sum(c.substance for c in new if not c.reshare), 2),
+            [], any(c.is_author for c in new)))
+    digest.threads.sort(key=lambda t: (-t.score, -max(c.date for c in t.new).timestamp(),
+                                       t.essay.slug, t.root.id))
+    digest.more_threads = digest.threads[max_threads:]
+    del digest.threads[max_threads:]
+    for thread in digest.threads:
+        readers = sorted((c for c in thread.new if not c.reshare and not c.is_author),
                          key=lambda c: (-c.substance, c.date, c.id))
         chosen: dict[str, Comment] = {}   # the best of each person, the best people first
         for comment in readers:
             chosen.setdefault(comment.author.casefold(), comment)
-        featured = [_featured(c, essay) for c in list(chosen.values())[:FEATURED_PER_THREAD]]
-        digest.threads.append(ThreadDigest(
-            essay, root, new, round(sum(c.substance for c in new if not c.reshare), 2),
-            featured, any(c.is_author for c in new)))
-    digest.threads.sort(key=lambda t: (-t.score, -max(c.date for c in t.new).timestamp(),
-                                       t.essay.slug, t.root.id))
+        thread.featured = [_featured(c, thread.essay, scores)
+                           for c in list(chosen.values())[:FEATURED_PER_THREAD]]
     responses = [c for c in comments if c.kind == "response"]
     responses.sort(key=lambda c: (-c.substance, c.date, c.id))
-    digest.responses = [_featured(c, by_slug[c.essay]) for c in responses]
+    digest.responses = [_featured(c, by_slug[c.essay], scores) for c in responses]
     for item in [f for t in digest.threads for f in t.featured] + digest.responses:
         item.comment.featured_in = week.slug
     digest.followups = sorted(followups, key=lambda f: (f.date, f.slug))
@@ -405,12 +414,12 @@ def _week_digest(week, comments, by_slug, conversations, first_seen, followups, 
         if (not comment.is_author and not comment.reshare
                 and first_seen.get(person) == (comment.date, comment.id)):
             voices[person] = comment
-    digest.new_voices = [Featured(c, by_slug[c.essay], substance.excerpt(c, 20))
+    digest.new_voices = [Featured(c, by_slug[c.essay], _excerpt(c, 20, scores))
                          for c in sorted(voices.values(), key=lambda c: (c.date, c.id))]
     people = {c.author.casefold() for c in comments if not c.is_author}
     counts = [
         (len(comments), "comment"),
-        (len(digest.threads), "active thread"),
+        (len(digest.threads) + len(digest.more_threads), "active thread"),
         (len({c.essay for c in comments}), "essay talked about", ),
         (len(people), "person", ),
         (len(digest.new_voices), "new voice"),
@@ -427,9 +436,17 @@ def _week_digest(week, comments, by_slug, conversations, first_seen, followups, 
     return digest
 
 
-def _featured(comment: Comment, essay) -> Featured:
-    result = substance.assess(comment, substance.author_below(comment))
-    return Featured(comment, essay, substance.excerpt(comment, EXCERPT_WORDS), result.terms)
+def _featured(comment: Comment, essay, scores: dict) -> Featured:
+    known = scores.get(comment.id)
+    author_replied = known.author_replied if known else substance.author_below(comment)
+    text = substance.analyse(comment.body)   # only for the few featured: no cache needed
+    result = substance.assess(comment, author_replied, text)
+    return Featured(comment, essay, substance.excerpt(comment, EXCERPT_WORDS, text),
+                    result.terms)
+
+
+def _excerpt(comment: Comment, limit: int, scores: dict) -> str:
+    return substance.excerpt(comment, limit)
 
 
 # -- the build ---------------------------------------------------------------------------
@@ -440,6 +457,7 @@ class DigestContext:
     notes: dict[Week, Note]
     problems: list[CommentFileError]
     now: datetime
+    scores: dict
 
 
 def prepare(generator) -> DigestContext:
@@ -447,7 +465,8 @@ def prepare(generator) -> DigestContext:
     from .plugin import log_problems
 
     settings, colloquy = generator.settings, generator.colloquy
-    substance.score_all(generator.conversations.values())
+    cache = substance.CountCache(generator._cache_file("colloquy-substance.pickle"))
+    scores = substance.score_all(generator.conversations.values(), cache)
     articles = list(generator.context.get("articles", []))
     unpublished = {a.slug for name in ("drafts", "hidden_articles")
                    for a in generator.context.get(name, [])}
@@ -457,7 +476,8 @@ def prepare(generator) -> DigestContext:
     now = site_now(colloquy, tz)
     folder = Path(generator.path) / colloquy["COLLOQUY_DIGESTS_DIR"]
     notes, note_problems = load_notes(folder, tz, now, markdown_renderer(settings))
-    weeks, week_problems = collect(articles, generator.conversations, tz, now, notes)
+    weeks, week_problems = collect(articles, generator.conversations, tz, now, notes, scores,
+                                   colloquy["COLLOQUY_DIGEST_THREADS"])
     problems += note_problems + week_problems
     log_problems(problems)
     if colloquy["COLLOQUY_STRICT"] and problems:
@@ -465,7 +485,7 @@ def prepare(generator) -> DigestContext:
             f"colloquy: {len(problems)} problem(s) in follow-up lines or digest files and "
             "COLLOQUY_STRICT is on; fix them (see `colloquy check`) or turn it off")
     generator.context["colloquy_digest_weeks"] = weeks
-    return DigestContext(weeks, notes, problems, now)
+    return DigestContext(weeks, notes, problems, now, scores)
 
 
 def _hash(value) -> str:
@@ -520,6 +540,8 @@ class SiteData:
     weeks: list[WeekDigest]
     folder: Path
     site_url: str
+    scores: dict
+    max_threads: int
 
 
 def load_site(settings: dict) -> SiteData:
@@ -558,14 +580,15 @@ def load_site(settings: dict) -> SiteData:
             page = (essay_url(c.essay) if c.depth < max_depth
                     else thread_url(c.essay, c.thread_id))
             c.permalink = f"{page}#{c.anchor}"
-    substance.score_all(conversations.values())
+    scores = substance.score_all(conversations.values())
     problems += attach(essays, conversations, unpublished)
     folder = Path(settings["PATH"]) / colloquy["COLLOQUY_DIGESTS_DIR"]
     notes, note_problems = load_notes(folder, tz, now)
-    weeks, week_problems = collect(essays, conversations, tz, now, notes)
+    weeks, week_problems = collect(essays, conversations, tz, now, notes, scores,
+                                   colloquy["COLLOQUY_DIGEST_THREADS"])
     site_url = (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
     return SiteData(essays, conversations, problems + note_problems + week_problems, tz, now,
-                    notes, weeks, folder, site_url)
+                    notes, weeks, folder, site_url, scores, colloquy["COLLOQUY_DIGEST_THREADS"])
 
 
 def draft(settings: dict, week_text: str | None = None, force: bool = False
@@ -613,7 +636,8 @@ def _draft_digest(site: SiteData, week: Week) -> WeekDigest | None:
             return digest
     # The running week (or a week whose note had problems) is not in site.weeks: gather it.
     far_future = week.end(site.tz) + timedelta(days=1)
-    weeks, _ = collect(site.essays, site.conversations, site.tz, far_future, {})
+    weeks, _ = collect(site.essays, site.conversations, site.tz, far_future, {}, site.scores,
+                       site.max_threads)
     return next((d for d in weeks if d.week == week), None)
 
 
@@ -659,6 +683,8 @@ def draft_text(digest: WeekDigest, site_url: str, running: bool) -> str:
                                f"“{item.excerpt}”"))
     if not digest.threads:
         lines.append("(none)")
+    if digest.more_threads:
+        lines.append(f"... and {len(digest.more_threads)} more active threads, listed as links.")
     if digest.responses:
         lines += ["", "Responses from other sites:"]
         lines += [_safe(f"- {r.comment.author} on “{_plain(r.essay.title)}”: {r.comment.url}")

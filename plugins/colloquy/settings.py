@@ -27,6 +27,9 @@ SETTINGS: tuple[Setting, ...] = (
             "The moment the digest takes as 'now' (ISO 8601, e.g. '2026-09-21T08:00:00+02:00'): "
             "weeks ending after it are not published yet. Default: the clock. Set it in tests "
             "and for reproducible builds."),
+    Setting("COLLOQUY_DIGEST_THREADS", 10,
+            "Threads a week's digest shows with excerpts, best first; other active threads "
+            "are listed as links."),
     Setting("COLLOQUY_STRICT", False,
             "Fail the build when any comment file has a problem (otherwise log and go on)."),
     Setting("COLLOQUY_MAX_DEPTH", 4,
