@@ -504,8 +504,8 @@ def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: Dige
         content = body.render(week=week, base=info.site_url, explain=False)
         key = _hash([content, site_url])
         if outputs.stale(week.url + "index.html", key):
-            writer.write_file(week.url + "index.html", page, generator.context, week=week,
-                              page_feeds=[("Weekly digest (Atom)", "feeds/digest.atom.xml")])
+            # base.html links the digest feeds from every page: no page_feeds needed.
+            writer.write_file(week.url + "index.html", page, generator.context, week=week)
         entries.append(feeds.Entry(
             id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
             link=info.url(week.url), published=week.published.astimezone(timezone.utc),
@@ -513,9 +513,7 @@ def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: Dige
             content_html=content, author=info.author))
     key = _hash([[(w.slug, w.title, w.tally_text) for w in context.weeks], site_url])
     if outputs.stale("digest/index.html", key):
-        writer.write_file("digest/index.html", index, generator.context,
-                          weeks=context.weeks,
-                          page_feeds=[("Weekly digest (Atom)", "feeds/digest.atom.xml")])
+        writer.write_file("digest/index.html", index, generator.context, weeks=context.weeks)
     limit = generator.colloquy["COLLOQUY_FEED_ITEMS"]
     atom_bytes, rss_bytes = feeds.atom_and_rss(
         info, feed_id=info.tag("feeds/digest"), title=f"{info.site_name}: weekly digest",
@@ -663,7 +661,7 @@ def draft_text(digest: WeekDigest, site_url: str, running: bool) -> str:
     """The prefilled note: header, the week's material as a hidden note, a first paragraph."""
     week = digest.week
     url = (site_url + "/") if site_url else ""
-    lines = [f"week: {week.key}", f"title: Week {week.number}, {week.year}: ", "", "<!--",
+    lines = [f"week: {week.key}", f"title: Week {week.number}, {week.year}", "", "<!--",
              f"Notes for the digest of week {week.key} ({week.span}). Everything between",
              "these comment marks is for you and is never published. Write the week's opening",
              "below them in your own words: it leads the digest page and its feed entry.",
