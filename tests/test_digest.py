@@ -240,3 +240,12 @@ def test_draft_writes_a_prefilled_note_and_never_overwrites(site, tmp_path, caps
     assert not (site.output / "digest/2027-w01").exists()
     page = (site.output / "digest/2026-w53/index.html").read_text()
     assert "This week 3 comments came in." in page and "Tallies:" not in page
+
+
+def test_strict_builds_fail_on_digest_problems(site):
+    from colloquy.errors import ColloquyError
+
+    populate(site)
+    site.raw("digests/2026-w99.md", b"No such week.\n")
+    with pytest.raises(ColloquyError, match="COLLOQUY_STRICT"):
+        site.build(COLLOQUY_DIGEST_NOW=NOW, COLLOQUY_STRICT=True)

@@ -312,10 +312,6 @@ class WeekDigest:
         return ", ".join(f"{n} {label}" for n, label in self.tallies)
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return one if n == 1 else (many or one + "s")
-
-
 def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, Note],
             scores: dict | None = None, max_threads: int = 10
             ) -> tuple[list[WeekDigest], list[CommentFileError]]:
@@ -414,14 +410,14 @@ def _week_digest(week, comments, by_slug, conversations, first_seen, followups, 
         if (not comment.is_author and not comment.reshare
                 and first_seen.get(person) == (comment.date, comment.id)):
             voices[person] = comment
-    digest.new_voices = [Featured(c, by_slug[c.essay], _excerpt(c, 20, scores))
+    digest.new_voices = [Featured(c, by_slug[c.essay], substance.excerpt(c, 20))
                          for c in sorted(voices.values(), key=lambda c: (c.date, c.id))]
     people = {c.author.casefold() for c in comments if not c.is_author}
     counts = [
         (len(comments), "comment"),
         (len(digest.threads) + len(digest.more_threads), "active thread"),
-        (len({c.essay for c in comments}), "essay talked about", ),
-        (len(people), "person", ),
+        (len({c.essay for c in comments}), "essay talked about"),
+        (len(people), "person"),
         (len(digest.new_voices), "new voice"),
         (len(responses), "response from another site"),
         (sum(1 for c in comments if c.kind == "mention"), "mention"),
@@ -443,10 +439,6 @@ def _featured(comment: Comment, essay, scores: dict) -> Featured:
     result = substance.assess(comment, author_replied, text)
     return Featured(comment, essay, substance.excerpt(comment, EXCERPT_WORDS, text),
                     result.terms)
-
-
-def _excerpt(comment: Comment, limit: int, scores: dict) -> str:
-    return substance.excerpt(comment, limit)
 
 
 # -- the build ---------------------------------------------------------------------------
