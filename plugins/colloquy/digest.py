@@ -494,7 +494,9 @@ def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: Dige
     entries = []
     for week in context.weeks:
         content = body.render(week=week, base=info.site_url, explain=False)
-        key = _hash([content, site_url])
+        # The page adds each excerpt's score terms ("Why this is here") to the feed's content.
+        key = _hash([content, site_url, [(f.comment.id, f.terms) for t in week.threads
+                                         for f in t.featured]])
         if outputs.stale(week.url + "index.html", key):
             # base.html links the digest feeds from every page: no page_feeds needed.
             writer.write_file(week.url + "index.html", page, generator.context, week=week)
