@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from colloquy.markup import RenderCache, render, sanitise
+from colloquy.markup import new_cache, render, render_all, sanitise
 from xss import VECTORS, fragment_bits
 
 
@@ -53,15 +53,17 @@ def test_sanitise_keeps_allowed_html_from_imports():
 
 
 def test_render_cache_reuses_and_persists(tmp_path):
-    cache = RenderCache(tmp_path / "cache.pickle")
-    assert cache.render_all(["*a*", "b"]) == ["<p><em>a</em></p>", "<p>b</p>"]
+    cache = new_cache(tmp_path / "cache.pickle")
+    assert render_all(["*a*", "b"], cache) == ["<p><em>a</em></p>", "<p>b</p>"]
     cache.save()
-    again = RenderCache(tmp_path / "cache.pickle")
-    assert len(again.entries) == 2 and not again.dirty
-    assert again.render_all(["b"]) == ["<p>b</p>"]
-    assert not again.dirty  # served from the cache
+    again = new_cache(tmp_path / "cache.pickle")
+    assert len(again.stored) == 2
+    assert render_all(["b"], again) == ["<p>b</p>"]
+    assert not again.changed  # served from the cache
+    again.save()  # forgets the body no longer used
+    assert list(new_cache(tmp_path / "cache.pickle").stored) == list(again.used)
 
 
 def test_parallel_rendering_matches_serial():
     bodies = [f"comment *{i}* https://example.org/{i}" for i in range(450)]
-    assert RenderCache(None).render_all(bodies, workers=2) == [render(b) for b in bodies]
+    assert render_all(bodies, new_cache(None), workers=2) == [render(b) for b in bodies]

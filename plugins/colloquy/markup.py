@@ -9,16 +9,16 @@ skips it for unchanged comments and a process pool can share it on a cold build.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
 import xml.etree.ElementTree as etree
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from pathlib import Path
 
 import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
+
+from .cache import BuildCache
 
 # Bump when rendering changes so cached HTML from an older version is not reused.
 MARKUP_VERSION = "1"
@@ -85,48 +85,22 @@ def body_key(body: str) -> str:
     return hashlib.blake2b(body.encode("utf-8"), digest_size=16).hexdigest()
 
 
+def new_cache(path) -> BuildCache:
+    return BuildCache(path, f"markup-{MARKUP_VERSION}")
+
+
 def _render_many(bodies: list[str]) -> list[str]:
     return [render(body) for body in bodies]
 
 
-class RenderCache:
-    """Rendered HTML keyed by body hash, kept between builds in Pelican's cache folder."""
-
-    def __init__(self, path: str | Path | None):
-        self.path = Path(path) if path else None
-        self.entries: dict[str, str] = {}
-        self.dirty = False
-        if self.path and self.path.exists():
-            try:
-                with self.path.open("rb") as handle:
-                    version, entries = pickle.load(handle)
-                if version == MARKUP_VERSION:
-                    self.entries = entries
-            except Exception:  # a stale or torn cache is only a slower build
-                self.entries = {}
-
-    def render_all(self, bodies: list[str], workers: int = 1) -> list[str]:
-        """HTML for each body, rendering only the ones not cached, in parallel if many."""
-        keys = [body_key(body) for body in bodies]
-        missing = {key: body for key, body in zip(keys, bodies) if key not in self.entries}
-        if missing:
-            self.entries.update(zip(missing, _render_parallel(list(missing.values()), workers)))
-            self.dirty = True
-        used = set(keys)
-        if len(self.entries) > 2 * len(used) + 1000:  # forget bodies long gone
-            self.entries = {key: self.entries[key] for key in used}
-            self.dirty = True
-        return [self.entries[key] for key in keys]
-
-    def save(self) -> None:
-        if not (self.path and self.dirty):
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump((MARKUP_VERSION, self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path)
-        self.dirty = False
+def render_all(bodies: list[str], cache: BuildCache, workers: int = 1) -> list[str]:
+    """HTML for each body, rendering only the ones not cached, in parallel if many."""
+    keys = [body_key(body) for body in bodies]
+    found = [cache.get(key) for key in keys]
+    missing = {key: body for key, body, html in zip(keys, bodies, found) if html is None}
+    for key, html in zip(missing, _render_parallel(list(missing.values()), workers)):
+        cache.put(key, html)
+    return [cache.used[key] for key in keys]
 
 
 def _render_parallel(bodies: list[str], workers: int) -> list[str]:
