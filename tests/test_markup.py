@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from colloquy.markup import new_cache, render, render_all, sanitise
+from colloquy.markup import render, sanitise, text_of
 from xss import VECTORS, fragment_bits
 
 
@@ -52,18 +52,6 @@ def test_sanitise_keeps_allowed_html_from_imports():
         '<p>Hi <a href="https://a.example" rel="nofollow ugc noopener">a</a></p>')
 
 
-def test_render_cache_reuses_and_persists(tmp_path):
-    cache = new_cache(tmp_path / "cache.pickle")
-    assert render_all(["*a*", "b"], cache) == ["<p><em>a</em></p>", "<p>b</p>"]
-    cache.save()
-    again = new_cache(tmp_path / "cache.pickle")
-    assert len(again.stored) == 2
-    assert render_all(["b"], again) == ["<p>b</p>"]
-    assert not again.changed  # served from the cache
-    again.save()  # forgets the body no longer used
-    assert list(new_cache(tmp_path / "cache.pickle").stored) == list(again.used)
-
-
-def test_parallel_rendering_matches_serial():
-    bodies = [f"comment *{i}* https://example.org/{i}" for i in range(450)]
-    assert render_all(bodies, new_cache(None), workers=2) == [render(b) for b in bodies]
+def test_text_of_gives_plain_text():
+    html = render("*Hi* & [there](https://x.example)\n\n> quoted <b>")
+    assert " ".join(text_of(html).split()) == "Hi & there quoted <b>"

@@ -42,9 +42,10 @@ def _run_child(work: Callable[[], Any], out_fd: int | None) -> None:
 class Forked:
     """`work()` started now in a forked child (or later inline); `result()` fetches it."""
 
-    def __init__(self, in_background: bool, work: Callable[[], Any], returns: bool = True):
+    def __init__(self, in_background: bool, work: Callable[..., Any], *args: Any,
+                 returns: bool = True):
         self.pid = None
-        self._work = work
+        self._work = lambda: work(*args)
         self._read_fd = None
         if not in_background:
             return
@@ -55,7 +56,7 @@ class Forked:
         if pid == 0:
             if read_fd is not None:
                 os.close(read_fd)
-            _run_child(work, write_fd)
+            _run_child(self._work, write_fd)
         self.pid = pid
         if write_fd is not None:
             os.close(write_fd)

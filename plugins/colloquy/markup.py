@@ -3,22 +3,19 @@
 Markdown is not a sanitiser: raw HTML handling is switched off in the Markdown parser
 (so `<script>` becomes visible text) and the output is then cleaned by nh3 against a
 small allowlist. Rendering is pure and keyed by the body's hash, so a persistent cache
-skips it for unchanged comments and a process pool can share it on a cold build.
+skips it for unchanged comments.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import xml.etree.ElementTree as etree
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
-
-from .cache import BuildCache
 
 # Bump when rendering changes so cached HTML from an older version is not reused.
 MARKUP_VERSION = "1"
@@ -32,6 +29,7 @@ LINK_REL = "nofollow ugc noopener"
 
 _BARE_URL_RE = r"(?<![\w/\"'<(=])(https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]])"
 _HEADING_RE = re.compile(r"<(/?)h[1-6]>")
+_TAG_RE = re.compile(r"<[^>]*>")
 
 
 class _BareUrlProcessor(InlineProcessor):
@@ -85,29 +83,6 @@ def body_key(body: str) -> str:
     return hashlib.blake2b(body.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def new_cache(path) -> BuildCache:
-    return BuildCache(path, f"markup-{MARKUP_VERSION}")
-
-
-def _render_many(bodies: list[str]) -> list[str]:
-    return [render(body) for body in bodies]
-
-
-def render_all(bodies: list[str], cache: BuildCache, workers: int = 1) -> list[str]:
-    """HTML for each body, rendering only the ones not cached, in parallel if many."""
-    keys = [body_key(body) for body in bodies]
-    found = [cache.get(key) for key in keys]
-    missing = {key: body for key, body, html in zip(keys, bodies, found) if html is None}
-    for key, html in zip(missing, _render_parallel(list(missing.values()), workers)):
-        cache.put(key, html)
-    return [cache.used[key] for key in keys]
-
-
-def _render_parallel(bodies: list[str], workers: int) -> list[str]:
-    # A pool costs ~50 ms to start; below a few hundred bodies one core is faster.
-    if workers <= 1 or len(bodies) < 400:
-        return _render_many(bodies)
-    size = -(-len(bodies) // (workers * 4))
-    chunks = [bodies[i:i + size] for i in range(0, len(bodies), size)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return [html for part in pool.map(_render_many, chunks) for html in part]
+def text_of(safe_html: str) -> str:
+    """Plain text of already-sanitised HTML (for excerpts and titles)."""
+    return html.unescape(_TAG_RE.sub(" ", safe_html))

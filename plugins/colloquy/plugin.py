@@ -5,10 +5,11 @@ ColloquyGenerator is registered after the articles generator, so by the time its
 context step runs the essays are known, and the conversations it attaches to them are
 there when the articles generator writes essay pages.
 
-Speed: comment files are read and rendered in a second process while Pelican reads the
-essays; each thread's HTML is rendered once (and cached by content) for both the essay
-page and the thread page; thread pages and feeds are written by a second process while
-Pelican writes the essay pages, and skipped when their inputs have not changed.
+Speed and memory: comment folders become bundles (see bundles.py) in a second process
+while Pelican reads the essays; unchanged folders reuse last build's bundle; the main
+process keeps a small summary per essay and loads one bundle at a time to write a page;
+thread pages and feeds are written by both processes while Pelican writes its pages, and
+skipped when nothing they show has changed.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import hashlib
 import html
 import logging
 import os
-from multiprocessing import get_context
-from dataclasses import dataclass, fields
+import shutil
+import tempfile
 from datetime import datetime, timezone
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -30,15 +32,17 @@ from pelican.writers import Writer
 
 from . import feeds, markup, settings as colloquy_settings
 from .background import Forked, can_fork
+from .bundles import BundleStore, Preparer, Record, Summary, folder_key
 from .cache import BuildCache
-from .comments import Comment, load_comments
+from .comments import Comment
 from .errors import ColloquyError, CommentFileError
-from .threads import Conversation, build_conversations
+from .threads import Conversation
 
 logger = logging.getLogger(__name__)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 UNCAPPED = 10**6
+BATCH = 25  # essays claimed at a time when both processes write thread pages
 
 
 def utc(moment: datetime) -> datetime:
@@ -66,134 +70,145 @@ def log_problems(problems: list[CommentFileError]) -> None:
         logger.error(line) if problem.fatal else logger.warning(line)
 
 
+class EssayConversation:
+    """`article.conversation` in templates: counts at hand, the threads loaded on demand."""
+
+    def __init__(self, summary: Summary, store: BundleStore):
+        self.summary = summary
+        self._store = store
+
+    @property
+    def count(self) -> int:
+        return self.summary.count
+
+    @property
+    def likes(self) -> int:
+        return self.summary.likes
+
+    @property
+    def reposts(self) -> int:
+        return self.summary.reposts
+
+    @property
+    def records(self) -> list[Record]:
+        return self.summary.records
+
+    def sections(self) -> dict[str, list[Markup]]:
+        """Each section's threads as HTML, read from the bundle (not kept afterwards)."""
+        if not self.summary.ids:
+            return {name: [] for name in ("responses", "threads", "mentions")}
+        bundle = self._store.load(self.summary.essay)
+        return {name: [Markup(bundle.page_html[root]) for root in roots]
+                for name, roots in self.summary.sections.items()}
+
+
 class ColloquyGenerator(Generator):
     """Reads content/comments, threads them onto essays, writes thread pages and feeds."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.colloquy = colloquy_settings.resolve(self.settings)
-        self.conversations: dict[str, Conversation] = {}
-        self.problems: list[CommentFileError] = []
-        cache_path = self.settings.get("CACHE_PATH")
-        self.cache_dir = Path(cache_path) if cache_path else None
+        self.comments_root = Path(self.path) / self.colloquy["COLLOQUY_COMMENTS_DIR"]
         self.parallel = can_fork(self.colloquy["COLLOQUY_WORKERS"])
         self.site_key = self._site_fingerprint()
         self.site_zone = ZoneInfo(self.settings.get("TIMEZONE") or "UTC")
         self.max_depth = self.colloquy["COLLOQUY_MAX_DEPTH"]
+        self.summaries: dict[str, Summary] = {}
+        self.problems: list[CommentFileError] = []
         self._macro_module = None
-        # Generators are all made before any reads content: start on the comments now,
+        self._temporary = None
+        self.store = BundleStore(self._bundle_dir())
+        self.preparer = Preparer(self.store, self.site_key, self.max_depth,
+                                 self.decorate, self._render_thread)
+        # Generators are all made before any reads content: prepare the comments now,
         # in a second process, while Pelican reads the essays.
-        self._reading = Forked(self.parallel, self._read_comments)
+        self._reading = Forked(self.parallel, self.preparer.prepare_all, self.comments_root)
         self._writing: Forked | None = None
+
+    def _bundle_dir(self) -> Path:
+        cache_path = self.settings.get("CACHE_PATH")
+        if cache_path and self.settings.get("CACHE_CONTENT", True):
+            return Path(cache_path) / "colloquy"
+        self._temporary = tempfile.mkdtemp(prefix="colloquy-")  # still one bundle at a time
+        return Path(self._temporary)
 
     # -- context -----------------------------------------------------------------------
 
     def generate_context(self):
-        essays = self._essays()
-        by_slug = {essay.slug: essay for essay in essays}
-        comments, problems, prepared = self._reading.result()
-        self.fragments = BuildCache(self._cache_file("colloquy-fragments.pickle"), self.site_key,
-                                    stored=prepared)
-        self.conversations, thread_problems = build_conversations(comments, set(by_slug))
-        self.problems = problems + thread_problems
+        essays = {essay.slug: essay for essay in self._essays()}
+        self.summaries = self._reading.result()
+        self.problems = self._cross_folder_problems(essays)
+        for summary in self.summaries.values():
+            self.problems.extend(summary.problems)
+        self.problems.sort(key=lambda p: (p.path, p.line))
         log_problems(self.problems)
         if self.colloquy["COLLOQUY_STRICT"] and self.problems:
             raise ColloquyError(
                 f"colloquy: {len(self.problems)} problem(s) in comment files and "
                 "COLLOQUY_STRICT is on; fix them (see `colloquy check`) or turn it off")
-        for slug, essay in by_slug.items():
-            conversation = self.conversations.get(slug) or Conversation(slug)
-            self.conversations[slug] = conversation
-            essay.conversation = conversation
-            self._decorate(conversation)
-            self._attach_fragments(conversation)
-        self.fragments.save()
-        self.context["colloquy_conversations"] = self.conversations
+        for slug, essay in essays.items():
+            summary = self.summaries.get(slug) or Summary(slug, "")
+            essay.conversation = EssayConversation(summary, self.store)
+        self.context["colloquy_summaries"] = self.summaries
         self.context["colloquy_problems"] = self.problems
-        self.context["colloquy_max_depth"] = self.max_depth
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         self._queue = get_context("fork").Value("i", 0)
         if self.parallel:
             self._writing = Forked(True, self._write_threads)
-
-    def _read_comments(self):
-        """Parse, render and thread every comment file, and render each thread's HTML.
-
-        Runs in a second process on big sites, before the essays are known: threads are
-        built per folder here and again (cheaply) in the main process once essays are read;
-        fragments are keyed by content, so the main process reuses every one that matches.
-        """
-        comments, problems = load_comments(Path(self.path) / self.colloquy["COLLOQUY_COMMENTS_DIR"])
-        cache = markup.new_cache(self._cache_file("colloquy-markup.pickle"))
-        for comment, body_html in zip(comments, markup.render_all([c.body for c in comments], cache)):
-            comment.html = body_html
-        cache.save()
-        conversations, _ = build_conversations(comments, {c.essay for c in comments})
-        self.fragments = BuildCache(self._cache_file("colloquy-fragments.pickle"), self.site_key)
-        for conversation in conversations.values():
-            self._decorate(conversation)
-            self._attach_fragments(conversation)
-        for comment in comments:  # flat for pickling: the main process re-threads
-            comment.parent, comment.replies = None, []
-        return comments, problems, self.fragments.used
-
-    def _decorate(self, conversation: Conversation) -> None:
-        for comment in conversation.by_id.values():
-            comment.permalink = self._permalink(comment)
-            # Shown in the site's time zone so a thread reads in order.
-            comment.local_date = comment.date.astimezone(self.site_zone)
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
         names = ("articles", "drafts", "hidden_articles")
         return [a for name in names for a in self.context.get(name, [])]
 
-    def _permalink(self, comment: Comment) -> str:
-        # Comments deeper than the essay page shows live on their thread page.
-        page = (essay_url(comment.essay) if comment.depth < self.max_depth
-                else thread_url(comment.essay, comment.thread_id))
-        return f"{page}#{comment.anchor}"
+    def _cross_folder_problems(self, essays) -> list[CommentFileError]:
+        """Folders that are not essays, and ids used in two folders (the later one yields)."""
+        problems, owner = [], {}
+        for essay in sorted(self.summaries):
+            summary = self.summaries[essay]
+            if essay not in essays:
+                for comment_id in summary.ids:
+                    problems.append(CommentFileError(
+                        self.comments_root / essay / f"{comment_id}.md", 1,
+                        f"no essay has the slug '{essay}'",
+                        "move the file into the folder of an existing essay (or add that essay)"))
+                del self.summaries[essay]
+                continue
+            taken = [i for i in summary.ids if i in owner]
+            for comment_id in taken:
+                problems.append(CommentFileError(
+                    self.comments_root / essay / f"{comment_id}.md", 1,
+                    f"duplicate id '{comment_id}' (also in "
+                    f"{display_path(str(self.comments_root / owner[comment_id] / comment_id))}.md)",
+                    "give one of the two comments a new id and file name"))
+            if taken:  # rare: prepare this folder again without the duplicates
+                folder = self.comments_root / essay
+                summary = self.summaries[essay] = self.preparer.prepare(
+                    folder, "", exclude=frozenset(taken))
+            owner.update((i, essay) for i in summary.ids)
+        return problems
 
-    def _attach_fragments(self, conversation: Conversation) -> None:
-        """Render each thread's HTML once, for the essay page and the thread page.
+    def decorate(self, conversation: Conversation) -> None:
+        """What pages need beyond the files: permalinks and dates in the site's zone."""
+        for comment in conversation.by_id.values():
+            # Comments deeper than the essay page shows live on their thread page.
+            page = (essay_url(comment.essay) if comment.depth < self.max_depth
+                    else thread_url(comment.essay, comment.thread_id))
+            comment.permalink = f"{page}#{comment.anchor}"
+            comment.local_date = comment.date.astimezone(self.site_zone)
 
-        `conversation.html[root.id]` is the thread as the essay page shows it (replies
-        capped at COLLOQUY_MAX_DEPTH); `conversation.full_html[root.id]` is the whole thread
-        for its own page — the same string unless the thread is deeper than the cap.
-        """
-        conversation.html, conversation.full_html = {}, {}
-        for root in conversation.roots:
-            root.fingerprint = thread_fingerprint(root)
-            capped = max(c.depth for c in root.walk()) >= self.max_depth
-            for depth, target in ((self.max_depth, conversation.html),
-                                  (UNCAPPED, conversation.full_html)):
-                if depth == UNCAPPED and not capped:
-                    target[root.id] = conversation.html[root.id]
-                    continue
-                key = f"{root.fingerprint}:{depth}"
-                fragment = self.fragments.get(key)
-                if fragment is None:
-                    fragment = Markup(self._macros().comment(root, EssayRef(root.essay), depth))
-                self.fragments.put(key, fragment)
-                target[root.id] = fragment
-
-    def _macros(self):
+    def _render_thread(self, root: Comment, depth: int) -> str:
         if self._macro_module is None:
             values = {k: v for k, v in self.settings.items() if k.isupper()} | self.colloquy
             self._macro_module = self.env.get_template("_conversation.html").make_module(values)
-        return self._macro_module
-
-    def _cache_file(self, name: str) -> Path | None:
-        if not (self.cache_dir and self.settings.get("CACHE_CONTENT", True)):
-            return None
-        return self.cache_dir / name
+        return str(self._macro_module.comment(root, {"slug": root.essay}, depth))
 
     # -- output ------------------------------------------------------------------------
 
     def generate_output(self, writer):
         # Pelican has written its pages; help the second process finish the threads.
         keys = self._write_threads()
-        if self.parallel:
+        if self._writing is not None:
             try:
                 keys.update(self._writing.result())
             except ChildProcessError as exc:
@@ -204,12 +219,17 @@ class ColloquyGenerator(Generator):
         outputs.keys.changed = True
         self._write_site_feeds(self._feed_info(), list(self.context.get("articles", [])), outputs)
         outputs.save()
+        if self._temporary:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+
+    def _cache_file(self, name: str) -> Path | None:
+        return None if self._temporary else self.store.directory / name
 
     def _write_threads(self) -> dict[str, str]:
         """Thread pages and per-essay and per-thread feeds, unchanged ones skipped.
 
         Both processes run this: each claims the next batch of essays from a shared
-        counter until none is left. Returns the input hash of every file it owns.
+        counter until none is left. Returns the input hash of every file it wrote or kept.
         """
         outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
                               self.site_key)
@@ -217,35 +237,42 @@ class ColloquyGenerator(Generator):
         info = self._feed_info()
         essays = list(self.context.get("articles", []))
         template = self.get_template("thread")
-        batch = 25
         while True:
             with self._queue.get_lock():
                 start = self._queue.value
-                self._queue.value += batch
+                self._queue.value += BATCH
             if start >= len(essays):
-                break
-            for essay in essays[start:start + batch]:
+                return outputs.keys.used
+            for essay in essays[start:start + BATCH]:
                 self._write_essay_threads(essay, writer, template, info, outputs)
-        return outputs.keys.used
 
     def _write_essay_threads(self, essay, writer, template, info, outputs) -> None:
-        conversation = essay.conversation
-        essay_key = _hash([essay.title, essay.slug, str(essay.date)])
+        summary = essay.conversation.summary
+        essay_key = _hash([essay.title, essay.slug, str(essay.date), summary.key])
+        names = {}
+        for root_id, fingerprint in summary.fingerprints.items():
+            page = thread_url(essay.slug, root_id)
+            key = _hash([fingerprint, essay_key])
+            names[page + "index.html"] = names[page + "feed.atom.xml"] = key
+        names[essay_url(essay.slug) + "comments.atom.xml"] = essay_key
+        stale = [name for name, key in names.items() if outputs.stale(name, key)]
+        if not stale:
+            return  # nothing this essay's threads show has changed: no bundle to load
+        bundle = self.store.load(essay.slug)
+        conversation = bundle.conversation(essay.slug) if bundle else Conversation(essay.slug)
+        self.decorate(conversation)
         for root in conversation.roots:
             page = thread_url(essay.slug, root.id)
-            key = _hash([root.fingerprint, essay_key])
-            if outputs.stale(page + "index.html", key):
+            if page + "index.html" in stale:
                 writer.write_file(page + "index.html", template, self.context,
                                   article=essay, essay=essay, thread=root,
-                                  thread_html=conversation.full_html[root.id],
-                                  conversation=conversation,
+                                  thread_html=Markup(bundle.thread_html[root.id]),
                                   page_feeds=thread_page_feeds(essay, root))
-            if outputs.stale(page + "feed.atom.xml", key):
+            if page + "feed.atom.xml" in stale:
                 outputs.write(page + "feed.atom.xml", self._thread_feed(info, essay, root))
-        key = _hash([r.fingerprint for r in conversation.roots] + [essay_key])
         name = essay_url(essay.slug) + "comments.atom.xml"
-        if outputs.stale(name, key):
-            outputs.write(name, self._essay_comments_feed(info, essay))
+        if name in stale:
+            outputs.write(name, self._essay_comments_feed(info, essay, conversation))
 
     def _site_fingerprint(self) -> str:
         # Anything that changes every page: templates, site identity, plugin version.
@@ -295,14 +322,14 @@ class ColloquyGenerator(Generator):
             entries=[self._comment_entry(info, essay, c) for c in root.walk()],
             fallback_updated=root.date, threaded=True)
 
-    def _essay_comments_feed(self, info, essay) -> bytes:
+    def _essay_comments_feed(self, info, essay, conversation: Conversation) -> bytes:
         page = essay_url(essay.slug)
         return feeds.atom(
             info, feed_id=info.tag(f"essays/{essay.slug}/comments"),
             title=f"Comments on “{essay.title}”", page_url=info.url(page),
             self_url=info.url(page + "comments.atom.xml"),
             subtitle=f"The conversation on {info.site_name}",
-            entries=[self._comment_entry(info, essay, c) for c in essay.conversation.written],
+            entries=[self._comment_entry(info, essay, c) for c in conversation.written],
             fallback_updated=essay.date, threaded=True)
 
     def _write_site_feeds(self, info, essays, outputs: "OutputCache") -> None:
@@ -321,36 +348,29 @@ class ColloquyGenerator(Generator):
             entries=entries, fallback_updated=EPOCH)
         outputs.write("feeds/essays.atom.xml", atom_bytes)
         outputs.write("feeds/essays.rss.xml", rss_bytes)
+        outputs.write("feeds/comments.atom.xml", self._site_comments_feed(info, essays, limit))
+
+    def _site_comments_feed(self, info, essays, limit: int) -> bytes:
         by_slug = {a.slug: a for a in essays}
-        written = [c for a in essays for c in a.conversation.written]
-        written.sort(key=lambda c: (c.date, c.id), reverse=True)
-        outputs.write("feeds/comments.atom.xml", feeds.atom(
+        newest = sorted((r for a in essays for r in a.conversation.records),
+                        key=lambda r: (r.date, r.id), reverse=True)[:limit]
+        entries = []
+        for slug in {r.essay for r in newest}:  # one bundle at a time, for the few needed
+            conversation = self.store.load(slug).conversation(slug)
+            self.decorate(conversation)
+            wanted = {r.id for r in newest if r.essay == slug}
+            entries += [self._comment_entry(info, by_slug[slug], c)
+                        for c in conversation.written if c.id in wanted]
+        return feeds.atom(
             info, feed_id=info.tag("feeds/comments"), title=f"Comments on {info.site_name}",
             page_url=info.url(""), self_url=info.url("feeds/comments.atom.xml"),
-            subtitle="Every new comment, reply and response",
-            entries=[self._comment_entry(info, by_slug[c.essay], c) for c in written[:limit]],
-            fallback_updated=EPOCH, threaded=True))
+            subtitle="Every new comment, reply and response", entries=entries,
+            fallback_updated=EPOCH, threaded=True)
 
 
 def thread_page_feeds(essay, root: Comment) -> list[tuple[str, str]]:
     return [(f"Thread started by {root.author}", thread_url(essay.slug, root.id) + "feed.atom.xml"),
             (f"Comments on “{essay.title}”", essay_url(essay.slug) + "comments.atom.xml")]
-
-
-_SKIP_FIELDS = {"parent", "replies", "path", "body"}
-
-
-def thread_fingerprint(root: Comment) -> str:
-    """A hash of everything a thread's HTML and feed show, to reuse or skip unchanged ones."""
-    names = [f.name for f in fields(Comment) if f.name not in _SKIP_FIELDS]
-    return _hash([[getattr(c, n) for n in names] for c in root.walk()])
-
-
-@dataclass(frozen=True)
-class EssayRef:
-    """What a thread's HTML needs of its essay: the slug (its title may not be read yet)."""
-
-    slug: str
 
 
 def _hash(value) -> str:
