@@ -125,12 +125,16 @@ def test_threads_ranked_by_substance_and_reshares_never_featured(built):
     assert texts(page, "//ul[contains(@class,'digest-responses')]/li/a[1]") == ["Remy"]
     voices = texts(page, "//ul[contains(@class,'digest-voices')]/li/a")
     assert "Nora" in voices and "Olu" in voices and "Ines" not in voices
-    # On the essay page: featured comments carry a mark; reshares are shown, never marked.
+    # The essay and the thread say where they were quoted; reshares are shown, greyed.
     beta = built.html("essays/beta/index.html")
-    assert beta.xpath("//*[@id='c-deep']//a[contains(@class,'badge-featured')]/@href") == [
+    assert beta.xpath("//p[contains(@class,'featured-in')]/a/@href") == [
         "https://essays.example/digest/2026-w38/"]
+    thread = built.html("essays/beta/threads/deep/index.html")
+    note = thread.xpath("//p[contains(@class,'featured-in')]")[0]
+    assert "Slow week, deep thread (Nora, Ines)" in note.text_content()
     drop = beta.xpath("//*[@id='c-deep-drop']")[0]
-    assert "reshare" in drop.get("class") and not drop.xpath(".//a[contains(@class,'badge')]")
+    assert "reshare" in drop.get("class")
+    assert "A shared link, shown as posted and never featured" in drop.text_content()
 
 
 def test_author_words_lead_page_and_feed(built):

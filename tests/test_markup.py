@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from colloquy.markup import RenderCache, render, sanitise
+from colloquy.markup import render, sanitise, text_of
 from xss import VECTORS, fragment_bits
 
 
@@ -52,16 +52,6 @@ def test_sanitise_keeps_allowed_html_from_imports():
         '<p>Hi <a href="https://a.example" rel="nofollow ugc noopener">a</a></p>')
 
 
-def test_render_cache_reuses_and_persists(tmp_path):
-    cache = RenderCache(tmp_path / "cache.pickle")
-    assert cache.render_all(["*a*", "b"]) == ["<p><em>a</em></p>", "<p>b</p>"]
-    cache.save()
-    again = RenderCache(tmp_path / "cache.pickle")
-    assert len(again.entries) == 2 and not again.dirty
-    assert again.render_all(["b"]) == ["<p>b</p>"]
-    assert not again.dirty  # served from the cache
-
-
-def test_parallel_rendering_matches_serial():
-    bodies = [f"comment *{i}* https://example.org/{i}" for i in range(450)]
-    assert RenderCache(None).render_all(bodies, workers=2) == [render(b) for b in bodies]
+def test_text_of_gives_plain_text():
+    html = render("*Hi* & [there](https://x.example)\n\n> quoted <b>")
+    assert " ".join(text_of(html).split()) == "Hi & there quoted <b>"

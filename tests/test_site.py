@@ -175,7 +175,21 @@ def test_there_are_no_share_buttons_and_no_scripts(conversation_site):
     text = page.text_content().lower()
     assert "share on" not in text and "tweet" not in text
     assert page.cssselect("script") == []
-    assert page.cssselect("a.follow-thread, .thread-tools a")  # follow this thread (RSS)
+    assert page.cssselect(".thread-tools a")  # follow this thread (RSS)
+
+
+def test_every_comment_can_be_answered_without_javascript(conversation_site):
+    essay = conversation_site.html("essays/slow/index.html")
+    link = essay.cssselect("#c-b1 .reply-link a")[0].get("href")
+    assert link == "https://essays.example/essays/slow/threads/b0/?reply-to=b1#respond"
+    thread = conversation_site.html("essays/slow/threads/b0/index.html")
+    form = thread.cssselect("#respond form.reply-form")[0]
+    assert [o.get("value") for o in form.cssselect("select[name=reply_to] option")] == ["b0", "b1"]
+    assert form.cssselect("input[name=essay]")[0].get("value") == "slow"
+    assert thread.cssselect("#respond a[href$='threads/b0/feed.atom.xml']")  # follow, by the form
+    # The one script only preselects the answered comment; it is an enhancement.
+    assert [s.get("src") for s in thread.cssselect("script")] == [
+        "https://essays.example/theme/js/reply.js"]
 
 
 def test_accessible_landmarks_and_labels(conversation_site):
@@ -301,10 +315,26 @@ def test_xss_vectors_never_reach_pages_or_feeds(site):
                  "essays/target/threads/x5/index.html", "index.html"]:
         tree = site.html(page)
         assert executable_bits(tree.find("body")) == [], page
-        assert executable_bits(tree.find("head"), allowed_tags={"meta", "link"}) == [], page
+        head = tree.find("head")
+        assert executable_bits(head, allowed_tags={"meta", "link", "script"}) == [], page
+        assert {s.get("src") for s in head.iter("script")} <= {
+            "https://essays.example/theme/js/reply.js"}, page
     for feed in ["essays/target/comments.atom.xml", "feeds/comments.atom.xml",
                  "essays/target/threads/x0/feed.atom.xml"]:
         tree = lxml.etree.parse(str(out / feed))
         for content in tree.iter(f"{ATOM}content"):
             assert fragment_bits(content.text or "") == [], feed
         assert b"<script" not in (out / feed).read_bytes().replace(b"&lt;script", b"")
+
+
+def test_parallel_build_writes_the_same_site(conversation_site, tmp_path):
+    """COLLOQUY_WORKERS=2 reads and writes in forked processes; the output must not change."""
+    import shutil
+    out = conversation_site.output
+    serial = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    shutil.rmtree(out)
+    shutil.rmtree(conversation_site.cache)
+    conversation_site.build(COLLOQUY_WORKERS=2)
+    parallel = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert serial.keys() == parallel.keys()
+    assert [p for p in serial if serial[p] != parallel[p]] == []

@@ -54,7 +54,7 @@ def test_worked_example_from_the_docs():
                         reply_to="a", minute=2))
     comment = by_id["a"]
     assert (comment.own_words, comment.links) == (34, 1)
-    result = assess(comment, True)
+    result = assess(comment)
     points = {t.name: t.points for t in result.terms}
     assert points == {"own words": 5.13, "link density": -0.11, "replies drawn": 2.0,
                       "author took part": 2.0, "response": 0.0}
@@ -68,7 +68,7 @@ def test_replies_are_capped_and_self_replies_do_not_count():
                       minute=i + 1) for i in range(7)]
     comments.append(make("self", "And one more from me.", reply_to="root", minute=30))
     by_id = scored(*comments)
-    terms = {t.name: t.points for t in assess(by_id["root"], False).terms}
+    terms = {t.name: t.points for t in assess(by_id["root"]).terms}
     assert terms["replies drawn"] == 5.0
 
 
@@ -78,7 +78,7 @@ def test_author_deep_in_the_thread_counts_for_every_ancestor():
                    make("c", "Thanks both.", author="Mara", role="author", reply_to="b",
                         minute=2))
     assert "author" in explain(by_id["a"]) and by_id["a"].substance > by_id["b"].substance - 2
-    assert {t.name: t.points for t in assess(by_id["a"], True).terms}["author took part"] == 2
+    assert {t.name: t.points for t in assess(by_id["a"]).terms}["author took part"] == 2
     # The author's own comment earns no author points and is never a reshare.
     assert not by_id["c"].reshare
 
@@ -102,7 +102,7 @@ def test_response_bonus_and_floor_at_zero():
     by_id = scored(make("r", "I wrote a longer reply on my own site.", kind="response",
                         url="https://their.example/post"),
                    make("l", "https://example.org/only-a-link", author="L", minute=1))
-    assert {t.name: t.points for t in assess(by_id["r"], False).terms}["response"] == 3.0
+    assert {t.name: t.points for t in assess(by_id["r"]).terms}["response"] == 3.0
     assert by_id["l"].substance == 0.0
 
 

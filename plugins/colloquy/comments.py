@@ -58,13 +58,13 @@ class Comment:
     depth: int = 0
     thread_id: str = ""
     orphaned: bool = False
-    # Creation over resharing (substance.py) and the weekly digest (digest.py, followups.py).
-    substance: float = 0.0
-    reshare: bool = False
+    # Creation over resharing (substance.py): the signals, then the score.
     own_words: int = 0
     links: int = 0
-    featured_in: str | None = None           # slug of the digest week that features it
-    followups: tuple[tuple[str, str], ...] = ()  # (slug, title) of essays it prompted
+    replies_drawn: int = 0
+    author_replied: bool = False
+    substance: float = 0.0
+    reshare: bool = False
 
     @property
     def is_author(self) -> bool:

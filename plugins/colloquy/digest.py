@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import feeds, substance
 from . import settings as colloquy_settings
-from .comments import Comment, KEY_RE
+from .bundles import Record
+from .comments import KEY_RE
 from .errors import ColloquyError, CommentFileError
 from .followups import EssayRef, FollowupLink, InputFileError
 
@@ -252,12 +253,14 @@ def markdown_renderer(settings: dict):
 
 
 # -- what a week gathers -----------------------------------------------------------------
+# The digest works on light Records (bundles.py): every comment's substance is already on
+# its record, so gathering a year of weeks never loads a bundle.
 
 @dataclass
 class Featured:
-    """A contribution shown in a digest, with the plain-text excerpt and its score terms."""
+    """A contribution shown in a digest, with its excerpt and its score terms."""
 
-    comment: Comment
+    comment: Record
     essay: Any
     excerpt: str
     terms: tuple = ()
@@ -266,8 +269,8 @@ class Featured:
 @dataclass
 class ThreadDigest:
     essay: Any
-    root: Comment
-    new: list[Comment]
+    root: Record
+    new: list[Record]
     score: float
     featured: list[Featured]
     author_took_part: bool
@@ -275,6 +278,10 @@ class ThreadDigest:
     @property
     def people(self) -> int:
         return len({c.author.casefold() for c in self.new if not c.is_author})
+
+    @property
+    def followups(self) -> list[FollowupLink]:
+        return [f for f in getattr(self.essay, "followups", []) if f.thread_id == self.root.id]
 
 
 @dataclass
@@ -312,33 +319,42 @@ class WeekDigest:
         return ", ".join(f"{n} {label}" for n, label in self.tallies)
 
 
-def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, Note],
-            scores: dict | None = None, max_threads: int = 10
-            ) -> tuple[list[WeekDigest], list[CommentFileError]]:
-    """Every published week, newest first; marks featured comments with `featured_in`.
+@dataclass(frozen=True)
+class FeaturedMark:
+    """On an essay: one of its comments was featured in a week's digest."""
+
+    week_slug: str
+    week_title: str
+    thread_id: str
+    comment_id: str
+    author: str
+
+
+def collect(essays, summaries: dict, tz, now: datetime, notes: dict[Week, Note],
+            max_threads: int = 10) -> tuple[list[WeekDigest], list[CommentFileError]]:
+    """Every published week, newest first, and problems with notes for quiet weeks.
 
     `essays` are the published essays (Pelican articles or EssayRefs) with `followup_of`
-    already attached; `scores` is what substance.score_all returned. One pass over the
-    comments groups them by week: linear. The `max_threads` best threads of a week get
-    excerpts; the others are listed as links.
+    attached; `summaries` map an essay's slug to its Summary (records and tally dates).
+    One pass over the records groups them by week: linear. The `max_threads` best threads
+    of a week get excerpts; the others are listed as links.
     """
-    scores = scores or {}
     by_slug = {e.slug: e for e in essays}
-    written: dict[Week, list[Comment]] = defaultdict(list)
+    written: dict[Week, list[Record]] = defaultdict(list)
     tallies: dict[Week, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     first_seen: dict[str, tuple] = {}
-    for slug, conversation in conversations.items():
+    by_id: dict[tuple[str, str], Record] = {}
+    for slug, summary in summaries.items():
         if slug not in by_slug:
-            continue
-        for comment in conversation.by_id.values():
-            week = Week.of(comment.date, tz)
-            if comment.is_tally:
-                tallies[week][comment.kind] += 1
-                continue
-            written[week].append(comment)
-            if not comment.is_author and not comment.reshare:
-                person = comment.author.casefold()
-                order = (comment.date, comment.id)
+            continue   # drafts' conversations stay out of the digest
+        for kind, moment in summary.tallies:
+            tallies[Week.of(moment, tz)][kind] += 1
+        for r in summary.records:
+            by_id[(slug, r.id)] = r
+            written[Week.of(r.date, tz)].append(r)
+            if not r.is_author and not r.reshare:
+                person = r.author.casefold()
+                order = (r.date, r.id)
                 if person not in first_seen or order < first_seen[person]:
                     first_seen[person] = order
     followups_by_week: dict[Week, list[FollowupLink]] = defaultdict(list)
@@ -351,9 +367,8 @@ def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, No
     for week in sorted(set(written) | set(followups_by_week) | set(notes), reverse=True):
         if week.end(tz) > now:      # the running week waits until it ends
             continue
-        comments = sorted(written.get(week, []), key=lambda c: (c.date, c.id))
-        creative = [c for c in comments if not c.reshare]
-        if not creative and not followups_by_week.get(week):
+        records = sorted(written.get(week, []), key=lambda r: (r.date, r.id))
+        if all(r.reshare for r in records) and not followups_by_week.get(week):
             if week in notes:
                 problems.append(InputFileError(
                     notes[week].path, 1, f"week {week.key} had no conversation, so it has no "
@@ -361,9 +376,9 @@ def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, No
                     "move them to a week that had conversation, or delete the file",
                     fatal=False))
             continue
-        digest = _week_digest(week, comments, by_slug, conversations, first_seen,
+        digest = _week_digest(week, records, by_slug, by_id, first_seen,
                               followups_by_week.get(week, []), tallies.get(week, {}),
-                              scores, max_threads)
+                              max_threads)
         digest.note = notes.get(week)
         digest.published = (digest.note.date if digest.note and digest.note.date
                             else week.last_moment(tz))
@@ -371,58 +386,51 @@ def collect(essays, conversations: dict, tz, now: datetime, notes: dict[Week, No
     return digests, problems
 
 
-def _week_digest(week, comments, by_slug, conversations, first_seen, followups, tally_kinds,
-                 scores, max_threads) -> WeekDigest:
+def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kinds,
+                 max_threads) -> WeekDigest:
     digest = WeekDigest(week)
-    per_thread: dict[tuple[str, str], list[Comment]] = defaultdict(list)
-    for comment in comments:
-        per_thread[(comment.essay, comment.thread_id or comment.id)].append(comment)
+    per_thread: dict[tuple[str, str], list[Record]] = defaultdict(list)
+    for r in records:
+        per_thread[(r.essay, r.thread_id or r.id)].append(r)
     for (slug, thread_id), new in per_thread.items():
-        root = conversations[slug].by_id[thread_id]
-        if not any(not c.reshare for c in new):
+        root = by_id[(slug, thread_id)]
+        if all(r.reshare for r in new):
             continue   # only shared links: counted, never featured
         if len(new) == 1 and new[0] is root and root.kind in ("response", "mention"):
             continue   # listed among responses, or counted as a mention
         digest.threads.append(ThreadDigest(
-            by_slug[slug], root, new, round(sum(c.substance for c in new if not c.reshare), 2),
-            [], any(c.is_author for c in new)))
-    digest.threads.sort(key=lambda t: (-t.score, -max(c.date for c in t.new).timestamp(),
+            by_slug[slug], root, new, round(sum(r.substance for r in new if not r.reshare), 2),
+            [], any(r.is_author for r in new)))
+    digest.threads.sort(key=lambda t: (-t.score, -max(r.date for r in t.new).timestamp(),
                                        t.essay.slug, t.root.id))
     digest.more_threads = digest.threads[max_threads:]
     del digest.threads[max_threads:]
     for thread in digest.threads:
-        readers = sorted((c for c in thread.new if not c.reshare and not c.is_author),
-                         key=lambda c: (-c.substance, c.date, c.id))
-        chosen: dict[str, Comment] = {}   # the best of each person, the best people first
-        for comment in readers:
-            chosen.setdefault(comment.author.casefold(), comment)
-        thread.featured = [_featured(c, thread.essay, scores)
-                           for c in list(chosen.values())[:FEATURED_PER_THREAD]]
-    responses = [c for c in comments if c.kind == "response"]
-    responses.sort(key=lambda c: (-c.substance, c.date, c.id))
-    digest.responses = [_featured(c, by_slug[c.essay], scores) for c in responses]
-    for item in [f for t in digest.threads for f in t.featured] + digest.responses:
-        item.comment.featured_in = week.slug
+        readers = sorted((r for r in thread.new if not r.reshare and not r.is_author),
+                         key=lambda r: (-r.substance, r.date, r.id))
+        chosen: dict[str, Record] = {}   # the best of each person, the best people first
+        for r in readers:
+            chosen.setdefault(r.author.casefold(), r)
+        thread.featured = [_featured(r, thread.essay)
+                           for r in list(chosen.values())[:FEATURED_PER_THREAD]]
+    responses = sorted((r for r in records if r.kind == "response"),
+                       key=lambda r: (-r.substance, r.date, r.id))
+    digest.responses = [_featured(r, by_slug[r.essay]) for r in responses]
     digest.followups = sorted(followups, key=lambda f: (f.date, f.slug))
-    voices: dict[str, Comment] = {}
-    for comment in comments:
-        person = comment.author.casefold()
-        if (not comment.is_author and not comment.reshare
-                and first_seen.get(person) == (comment.date, comment.id)):
-            voices[person] = comment
-    digest.new_voices = [Featured(c, by_slug[c.essay], substance.excerpt(c, 20))
-                         for c in sorted(voices.values(), key=lambda c: (c.date, c.id))]
-    people = {c.author.casefold() for c in comments if not c.is_author}
+    voices = [r for r in records if not r.is_author and not r.reshare
+              and first_seen.get(r.author.casefold()) == (r.date, r.id)]
+    digest.new_voices = [Featured(r, by_slug[r.essay], _words(r.excerpt, 20)) for r in voices]
+    people = {r.author.casefold() for r in records if not r.is_author}
     counts = [
-        (len(comments), "comment"),
+        (len(records), "comment"),
         (len(digest.threads) + len(digest.more_threads), "active thread"),
-        (len({c.essay for c in comments}), "essay talked about"),
+        (len({r.essay for r in records}), "essay talked about"),
         (len(people), "person"),
         (len(digest.new_voices), "new voice"),
         (len(responses), "response from another site"),
         (len(followups), "follow-up essay"),
-        (sum(1 for c in comments if c.kind == "mention"), "mention"),
-        (sum(1 for c in comments if c.reshare), "shared link"),
+        (sum(1 for r in records if r.kind == "mention"), "mention"),
+        (sum(1 for r in records if r.reshare), "shared link"),
         (tally_kinds.get("like", 0), "like"),
         (tally_kinds.get("repost", 0), "repost"),
     ]
@@ -433,16 +441,34 @@ def _week_digest(week, comments, by_slug, conversations, first_seen, followups, 
     return digest
 
 
-def _featured(comment: Comment, essay, scores: dict) -> Featured:
-    known = scores.get(comment.id)
-    author_replied = known.author_replied if known else substance.author_below(comment)
-    text = substance.analyse(comment.body)   # only for the few featured: no cache needed
-    result = substance.assess(comment, author_replied, text)
-    return Featured(comment, essay, substance.excerpt(comment, EXCERPT_WORDS, text),
-                    result.terms)
+def _featured(r: Record, essay) -> Featured:
+    return Featured(r, essay, _words(r.excerpt, EXCERPT_WORDS), substance.assess(r).terms)
+
+
+def _words(text: str, limit: int) -> str:
+    words = text.removesuffix(" …").split()
+    if len(words) <= limit and not text.endswith(" …"):
+        return text
+    return " ".join(words[:limit]).rstrip(",;:") + " …"
+
+
+def featured_marks(weeks: list[WeekDigest]) -> dict[str, list[FeaturedMark]]:
+    """Essay slug → the digest excerpts taken from its comments, oldest week first."""
+    marks: dict[str, list[FeaturedMark]] = defaultdict(list)
+    for week in reversed(weeks):
+        for item in [f for t in week.threads for f in t.featured] + week.responses:
+            r = item.comment
+            marks[r.essay].append(FeaturedMark(week.slug, week.title, r.thread_id or r.id,
+                                               r.id, r.author))
+    return marks
 
 
 # -- the build ---------------------------------------------------------------------------
+
+def notes_key(essay) -> str:
+    """What thread pages show beyond their thread: follow-ups and featured marks."""
+    return repr((getattr(essay, "followups", []), getattr(essay, "featured_marks", [])))
+
 
 @dataclass
 class DigestContext:
@@ -450,35 +476,40 @@ class DigestContext:
     notes: dict[Week, Note]
     problems: list[CommentFileError]
     now: datetime
-    scores: dict
 
 
 def prepare(generator) -> DigestContext:
-    """generate_context step: scores, follow-ups, notes, weeks. Logs every problem."""
+    """generate_context step: follow-ups, notes, weeks, featured marks. Logs problems.
+
+    Comments were scored when their folder was prepared (see ColloquyGenerator.decorate);
+    this step only reads the summaries' records.
+    """
+    from .followups import attach
     from .plugin import log_problems
 
     settings, colloquy = generator.settings, generator.colloquy
-    cache = substance.CountCache(generator._cache_file("colloquy-substance.pickle"))
-    scores = substance.score_all(generator.conversations.values(), cache)
     articles = list(generator.context.get("articles", []))
     unpublished = {a.slug for name in ("drafts", "hidden_articles")
                    for a in generator.context.get(name, [])}
-    from . import followups
-    problems = followups.attach(articles, generator.conversations, unpublished)
+    summaries = generator.summaries
+    problems = attach(articles, {slug: s.records for slug, s in summaries.items()}, unpublished)
     tz = site_timezone(settings)
     now = site_now(colloquy, tz)
     folder = Path(generator.path) / colloquy["COLLOQUY_DIGESTS_DIR"]
     notes, note_problems = load_notes(folder, tz, now, markdown_renderer(settings))
-    weeks, week_problems = collect(articles, generator.conversations, tz, now, notes, scores,
+    weeks, week_problems = collect(articles, summaries, tz, now, notes,
                                    colloquy["COLLOQUY_DIGEST_THREADS"])
     problems += note_problems + week_problems
+    marks = featured_marks(weeks)
+    for article in articles:
+        article.featured_marks = marks.get(article.slug, [])
     log_problems(problems)
     if colloquy["COLLOQUY_STRICT"] and problems:
         raise ColloquyError(
             f"colloquy: {len(problems)} problem(s) in follow-up lines or digest files and "
             "COLLOQUY_STRICT is on; fix them (see `colloquy check`) or turn it off")
     generator.context["colloquy_digest_weeks"] = weeks
-    return DigestContext(weeks, notes, problems, now, scores)
+    return DigestContext(weeks, notes, problems, now)
 
 
 def _hash(value) -> str:
@@ -526,6 +557,7 @@ def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: Dige
 class SiteData:
     essays: list[EssayRef]
     conversations: dict
+    summaries: dict
     problems: list[CommentFileError]
     tz: Any
     now: datetime
@@ -533,12 +565,15 @@ class SiteData:
     weeks: list[WeekDigest]
     folder: Path
     site_url: str
-    scores: dict
     max_threads: int
 
 
 def load_site(settings: dict) -> SiteData:
-    """Everything the build knows about comments, follow-ups and digests, for the CLI."""
+    """Everything the build knows about comments, follow-ups and digests, for the CLI.
+
+    Comments are parsed and threaded but not rendered: nothing here needs their HTML.
+    """
+    from .bundles import Summary, record
     from .checks import essay_metadata
     from .comments import load_comments
     from .followups import attach
@@ -550,8 +585,7 @@ def load_site(settings: dict) -> SiteData:
     now = site_now(colloquy, tz)
     essays, unpublished = [], set()
     for slug, (path, meta) in essay_metadata(settings).items():
-        status = str(meta.get("status", "published"))
-        if status != "published":
+        if str(meta.get("status", "published")) != "published":
             unpublished.add(slug)
             continue
         moment = meta.get("date") or EPOCH
@@ -565,23 +599,27 @@ def load_site(settings: dict) -> SiteData:
     conversations, thread_problems = build_conversations(
         comments, {e.slug for e in essays} | unpublished)
     problems += thread_problems
-    for essay in essays:
-        conversations.setdefault(essay.slug, Conversation(essay.slug))
     max_depth = colloquy["COLLOQUY_MAX_DEPTH"]
-    for conversation in conversations.values():
+    summaries = {}
+    for slug, conversation in conversations.items():
         for c in conversation.by_id.values():
             page = (essay_url(c.essay) if c.depth < max_depth
                     else thread_url(c.essay, c.thread_id))
             c.permalink = f"{page}#{c.anchor}"
-    scores = substance.score_all(conversations.values())
-    problems += attach(essays, conversations, unpublished)
+        substance.score_conversation(conversation)
+        summaries[slug] = Summary(
+            slug, "", records=[record(c) for c in conversation.written],
+            tallies=[(c.kind, c.date) for c in conversation.likes + conversation.reposts])
+    for essay in essays:
+        conversations.setdefault(essay.slug, Conversation(essay.slug))
+    problems += attach(essays, {slug: s.records for slug, s in summaries.items()}, unpublished)
     folder = Path(settings["PATH"]) / colloquy["COLLOQUY_DIGESTS_DIR"]
     notes, note_problems = load_notes(folder, tz, now)
-    weeks, week_problems = collect(essays, conversations, tz, now, notes, scores,
+    weeks, week_problems = collect(essays, summaries, tz, now, notes,
                                    colloquy["COLLOQUY_DIGEST_THREADS"])
     site_url = (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
-    return SiteData(essays, conversations, problems + note_problems + week_problems, tz, now,
-                    notes, weeks, folder, site_url, scores, colloquy["COLLOQUY_DIGEST_THREADS"])
+    return SiteData(essays, conversations, summaries, problems + note_problems + week_problems,
+                    tz, now, notes, weeks, folder, site_url, colloquy["COLLOQUY_DIGEST_THREADS"])
 
 
 def draft(settings: dict, week_text: str | None = None, force: bool = False
@@ -629,8 +667,7 @@ def _draft_digest(site: SiteData, week: Week) -> WeekDigest | None:
             return digest
     # The running week (or a week whose note had problems) is not in site.weeks: gather it.
     far_future = week.end(site.tz) + timedelta(days=1)
-    weeks, _ = collect(site.essays, site.conversations, site.tz, far_future, {}, site.scores,
-                       site.max_threads)
+    weeks, _ = collect(site.essays, site.summaries, site.tz, far_future, {}, site.max_threads)
     return next((d for d in weeks if d.week == week), None)
 
 

@@ -5,8 +5,8 @@ An essay's metadata may say `Followup: <essay-slug>` or `Followup: <essay-slug>#
 against the published essays and their threads, then sets:
 
 - `essay.followup_of`: a FollowupLink (what this essay follows up), or None;
-- `essay.followups`:   the FollowupLinks of essays that follow this one up;
-- `root.followups`:    (slug, title) of essays a thread prompted, on the thread's root comment.
+- `essay.followups`:   the FollowupLinks of essays that follow this one (or one of its
+                       threads) up; the thread page shows those naming its thread.
 
 A reference that cannot be resolved is reported (file, line, fix) and the rest builds.
 """
@@ -81,9 +81,13 @@ def reference_of(essay) -> str | None:
     return str(value).strip()
 
 
-def attach(essays, conversations: dict, known_unpublished: set[str] = frozenset()
+def attach(essays, records: dict, known_unpublished: set[str] = frozenset()
            ) -> list[CommentFileError]:
-    """Resolve every `followup` reference of `essays` (published ones); link both sides."""
+    """Resolve every `followup` reference of `essays` (published ones); link both sides.
+
+    `records` maps an essay's slug to its written comments (Records or Comments: anything
+    with `id`, `thread_id` and `author`), to check thread ids and name thread starters.
+    """
     by_slug = {e.slug: e for e in essays}
     problems: list[CommentFileError] = []
     for essay in essays:
@@ -93,20 +97,17 @@ def attach(essays, conversations: dict, known_unpublished: set[str] = frozenset(
         value = reference_of(essay)
         if value is None:
             continue
-        link, problem = _resolve(essay, value, by_slug, conversations, known_unpublished)
+        link, problem = _resolve(essay, value, by_slug, records, known_unpublished)
         if problem:
             problems.append(problem)
         if link is None:
             continue
         essay.followup_of = link
         by_slug[link.target_slug].followups.append(link)
-        if link.thread_id:
-            root = conversations[link.target_slug].by_id[link.thread_id]
-            root.followups = root.followups + ((link.slug, link.title),)
     return problems
 
 
-def _resolve(essay, value: str, by_slug: dict, conversations: dict, unpublished: set[str]):
+def _resolve(essay, value: str, by_slug: dict, records: dict, unpublished: set[str]):
     path = getattr(essay, "source_path", "") or ""
     line = _line_of(path)
     target_slug, _, thread_id = value.partition("#")
@@ -134,16 +135,14 @@ def _resolve(essay, value: str, by_slug: dict, conversations: dict, unpublished:
     link = FollowupLink(essay.slug, str(essay.title), essay.date, target.slug, str(target.title))
     if thread_id is None:
         return link, None
-    conversation = conversations.get(target_slug)
-    comment = conversation.by_id.get(thread_id) if conversation else None
-    if comment is None or comment.is_tally or not THREAD_RE.fullmatch(thread_id):
+    by_id = {r.id: r for r in records.get(target_slug, ())}
+    comment = by_id.get(thread_id) if THREAD_RE.fullmatch(thread_id) else None
+    if comment is None:
         return link, error(
             f"followup '{value}': essay '{target_slug}' has no thread '{thread_id}'",
             "use the id (file name) of the thread's first comment, found under "
             f"comments/{target_slug}/; meanwhile it links to the whole essay", fatal=False)
-    root = comment
-    while root.parent is not None:   # a reply's id stands for its thread
-        root = root.parent
+    root = by_id.get(comment.thread_id) or comment   # a reply's id stands for its thread
     return FollowupLink(essay.slug, str(essay.title), essay.date, target.slug,
                         str(target.title), root.id, root.author), None
 
