@@ -352,8 +352,8 @@ def collect(essays, summaries: dict, tz, now: datetime, notes: dict[Week, Note],
         for r in summary.records:
             by_id[(slug, r.id)] = r
             written[Week.of(r.date, tz)].append(r)
-            if not r.is_author and not r.reshare:
-                person = r.author.casefold()
+            if not r.is_author and not r.reshare and r.kind != "mention":
+                person = r.author.casefold()   # a mention is a site linking here, not a voice
                 order = (r.date, r.id)
                 if person not in first_seen or order < first_seen[person]:
                     first_seen[person] = order
@@ -417,10 +417,10 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
                        key=lambda r: (-r.substance, r.date, r.id))
     digest.responses = [_featured(r, by_slug[r.essay]) for r in responses]
     digest.followups = sorted(followups, key=lambda f: (f.date, f.slug))
-    voices = [r for r in records if not r.is_author and not r.reshare
+    voices = [r for r in records if not r.is_author and not r.reshare and r.kind != "mention"
               and first_seen.get(r.author.casefold()) == (r.date, r.id)]
     digest.new_voices = [Featured(r, by_slug[r.essay], _words(r.excerpt, 20)) for r in voices]
-    people = {r.author.casefold() for r in records if not r.is_author}
+    people = {r.author.casefold() for r in records if not r.is_author and r.kind != "mention"}
     counts = [
         (len(records), "comment"),
         (len(digest.threads) + len(digest.more_threads), "active thread"),
@@ -656,7 +656,7 @@ def draft(settings: dict, week_text: str | None = None, force: bool = False
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=target.parent)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(draft_text(digest, site.site_url, running == week))
+        handle.write(draft_text(digest, site.site_url, running == week, site.tz))
     os.replace(tmp, target)
     return target, backup, week
 
@@ -689,7 +689,7 @@ def _safe(text: str) -> str:
     return text.replace("--", "–")
 
 
-def draft_text(digest: WeekDigest, site_url: str, running: bool) -> str:
+def draft_text(digest: WeekDigest, site_url: str, running: bool, tz=timezone.utc) -> str:
     """The prefilled note: header, the week's material as a hidden note, a first paragraph."""
     week = digest.week
     url = (site_url + "/") if site_url else ""
@@ -698,8 +698,9 @@ def draft_text(digest: WeekDigest, site_url: str, running: bool) -> str:
              "these comment marks is for you and is never published. Write the week's opening",
              "below them in your own words: it leads the digest page and its feed entry.",
              "The ranked threads, responses, follow-ups, new voices and tallies follow your",
-             "words on every build. Add 'date: 2026-09-21T09:00:00+02:00' to the header to",
-             "date the feed entry yourself; otherwise it is dated at the end of the week."]
+             "words on every build. Add a line like",
+             f"'date: {week.end(tz).replace(hour=9).isoformat()}' to the header to date the",
+             "feed entry yourself; otherwise it is dated at the end of the week."]
     if running:
         lines.append("This week is still running: it is published once it ends.")
     lines += ["", "Threads, ranked by substance:"]
