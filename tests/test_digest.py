@@ -55,6 +55,8 @@ def populate(site):
     c("beta", "resp", "I answered this on my own site, at some length.", author="Remy",
       kind="response", url="https://remy.example/posts/slow", date="2026-09-19T08:00:00+02:00")
     c("beta", "like1", "", author="Fan", kind="like", date="2026-09-19T09:00:00+02:00")
+    c("beta", "mention", "Weekly links: a long read on slow answers at work", author="Links Site",
+      kind="mention", url="https://links.example/42", date="2026-09-19T10:00:00+02:00")
     # Quiet weeks: likes only (W40), shared links only (W41).
     c("beta", "like2", "", author="Fan", kind="like", date="2026-10-01T09:00:00+02:00")
     c("beta", "drop2", "https://example.org/again", author="Linker",
@@ -125,6 +127,7 @@ def test_threads_ranked_by_substance_and_reshares_never_featured(built):
     assert texts(page, "//ul[contains(@class,'digest-responses')]/li/a[1]") == ["Remy"]
     voices = texts(page, "//ul[contains(@class,'digest-voices')]/li/a")
     assert "Nora" in voices and "Olu" in voices and "Ines" not in voices
+    assert "Links Site" not in voices and "1 mention" in text and "Weekly links" not in text
     # The essay and the thread say where they were quoted; reshares are shown, greyed.
     beta = built.html("essays/beta/index.html")
     assert beta.xpath("//p[contains(@class,'featured-in')]/a/@href") == [
