@@ -510,10 +510,10 @@ def plan(source: str, items: list[Item], site: Site, report: Report,
         by_source[item.source_id] = item
 
     for item in by_source.values():
-        reply_to = _resolve_parent(item, by_source, previous, source, report)
         if (source, item.source_id) in previous:
             report.already += 1
             continue
+        reply_to = _resolve_parent(item, by_source, previous, source, report)
         comment = Comment(
             id=item.id, essay=item.essay, author=one_line(item.author) or "Anonymous",
             date=item.date, body=item.body.strip("\n"), reply_to=reply_to, kind=item.kind,

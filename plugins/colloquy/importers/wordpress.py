@@ -138,8 +138,10 @@ def _essay(fields, element, status, authors, site: Site, slugs_taken, report, pa
     lines.append(f"Slug: {slug}")
     if tags:
         lines.append(f"Tags: {', '.join(dict.fromkeys(tags))}")
-    if category:
-        lines.append(f"Category: {category}")
+    # Always a category: Pelican 4.12 fails on a draft without one when categories are
+    # not written (as on this site).
+    category = category or site.settings.get("DEFAULT_CATEGORY") or "essays"
+    lines.append(f"Category: {category}")
     if author:
         lines.append(f"Author: {author}")
     if summary:
