@@ -248,24 +248,28 @@ class EssayIndex:
         return None
 
 
-_IGNORED_SEGMENTS = {"index.html", "index.htm", "index.php", "index", "amp", "comment-page-1"}
+_IGNORED_SEGMENTS = re.compile(r"(index(\.\w+)?|amp|feed|comments|comment-page-\d+|trackback)$",
+                               re.IGNORECASE)
 
 
 def _candidate_keys(candidate: str | None):
-    """Slug-like keys from a URL, a path or free text, most specific first."""
+    """Slug-like keys from a URL, a path or free text, most specific first.
+
+    Only a URL's last meaningful segment counts (".../2019/04/<slug>/amp/" gives
+    <slug>): earlier segments are years, sections and the like, never the essay.
+    """
     if not candidate or not str(candidate).strip():
         return
     text = str(candidate).strip()
     # Disqus's WordPress plugin writes thread ids as "<post id> <guid>".
-    if " " in text and re.match(r"\d+ \S+$", text):
+    if re.match(r"\d+ \S+$", text):
         text = text.split(" ", 1)[1]
-    if "/" in text:
+    if "/" in text and " " not in text:
         parts = urlsplit(text)
         path = unquote(parts.path if (parts.scheme or text.startswith("/")) else text)
-        segments = [s for s in path.split("/") if s and s.lower() not in _IGNORED_SEGMENTS]
-        for segment in reversed(segments):
-            segment = re.sub(r"\.(html?|php|md)$", "", segment, flags=re.IGNORECASE)
-            key = slugify(segment)
+        segments = [s for s in path.split("/") if s and not _IGNORED_SEGMENTS.match(s)]
+        if segments:
+            key = slugify(re.sub(r"\.(html?|php|md)$", "", segments[-1], flags=re.IGNORECASE))
             if key and not key.isdigit():
                 yield key
         return
