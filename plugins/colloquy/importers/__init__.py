@@ -66,6 +66,7 @@ class Item:
     body: str = ""                 # Markdown
     kind: str = "comment"
     parent: str | None = None      # the parent's source id
+    reply_to_id: str | None = None # or: the id of a comment already on this site
     url: str | None = None
     website: str | None = None
     email: str | None = None       # kept for the intake store only, never written to content/
@@ -371,7 +372,12 @@ def _from_text(text: str) -> datetime | None:
             return datetime.strptime(text, layout)
         except ValueError:
             continue
-    return None
+    try:  # Pelican's own fallback, for whatever else people typed
+        from dateutil import parser
+
+        return parser.parse(text)
+    except (ValueError, OverflowError, ImportError):
+        return None
 
 
 def one_line(text: str | None) -> str:
@@ -409,6 +415,23 @@ def decode_utf8(raw: bytes, path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         raise ImportFileError(path, line, f"invalid UTF-8 (byte {exc.start})",
                               "export the file again, or re-save it as UTF-8") from None
+
+
+def load_json(path: Path, what: str, hint: str, raw: bytes | None = None):
+    """JSON from a file (or its unpacked bytes), errors naming the line and column."""
+    import json
+
+    text = decode_utf8(read_bytes(path) if raw is None else raw, path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fix = (f"the file ends too early (truncated?); {hint}" if exc.pos >= len(text.rstrip())
+               else f"the {what} file is damaged there; {hint}")
+        raise ImportFileError(path, exc.lineno, f"not valid JSON ({exc.msg}, column "
+                              f"{exc.colno})", fix) from None
+    except RecursionError:
+        raise ImportFileError(path, None, "refused: the JSON is nested too deeply",
+                              f"a genuine {what} export is shallow; {hint}") from None
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -517,7 +540,8 @@ def plan(source: str, items: list[Item], site: Site, report: Report,
         if (source, item.source_id) in previous:
             report.already += 1
             continue
-        reply_to = _resolve_parent(item, by_source, previous, source, report)
+        reply_to = _resolve_parent(item, by_source, previous, source, report,
+                                   site.comments_root)
         comment = Comment(
             id=item.id, essay=item.essay, author=one_line(item.author) or "Anonymous",
             date=item.date, body=item.body.strip("\n"), reply_to=reply_to, kind=item.kind,
@@ -557,13 +581,22 @@ def _dedupe(source: str, items: list[Item], report: Report) -> list[Item]:
 
 
 def _resolve_parent(item: Item, by_source: dict[str, Item], previous: dict, source: str,
-                    report: Report) -> str | None:
+                    report: Report, comments_root: Path) -> str | None:
     """The comment id an item replies to, or None (top level), reporting orphans.
 
     A published reply to an unapproved comment climbs to the nearest published
     ancestor; tallies never thread; a parent on another essay or a cycle makes an orphan.
     """
-    if item.kind in ("like", "repost") or not item.parent:
+    if item.kind in ("like", "repost"):
+        return None
+    if item.reply_to_id:
+        if (comments_root / item.essay / f"{item.reply_to_id}.md").exists():
+            return item.reply_to_id
+        report.orphans += 1
+        report.warn(f"{item.where or source} {item.source_id}: replies to comment "
+                    f"{item.reply_to_id}, which is not on this essay; attached at top level")
+        return None
+    if not item.parent:
         return None
     seen = {item.source_id}
     parent_sid = str(item.parent)
