@@ -425,8 +425,9 @@ def load_json(path: Path, what: str, hint: str, raw: bytes | None = None):
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        fix = (f"the file ends too early (truncated?); {hint}" if exc.pos >= len(text.rstrip())
-               else f"the {what} file is damaged there; {hint}")
+        at_end = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        fix = (f"the file ends too early (truncated?) or a quote is never closed; {hint}"
+               if at_end else f"the {what} file is damaged there; {hint}")
         raise ImportFileError(path, exc.lineno, f"not valid JSON ({exc.msg}, column "
                               f"{exc.colno})", fix) from None
     except RecursionError:
