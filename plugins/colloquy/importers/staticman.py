@@ -134,12 +134,13 @@ def _page_items(records, slug: str, site: Site, report: Report) -> list[Item]:
             source_id=source_id, essay=slug, author=_field(data, "name", "author") or "Anonymous",
             date=when, body=_field(data, "message", "comment", "body", "text"),
             parent=parent, website=_field(data, "url", "website") or None,
-            fallback_date=site.essays.dates.get(slug) or _file_date(file),
+            fallback_date=(_name_date(file) or site.essays.dates.get(slug)
+                           or parse_date(file.stat().st_mtime)),
             where=f"{file.parent.name}/{file.name}"))
     return items
 
 
-def _file_date(file: Path):
-    """Staticman names files after the time (comment-1502565162123.yml); else mtime."""
+def _name_date(file: Path):
+    """Staticman names files after the time they were posted: comment-1502565162123.yml."""
     match = re.search(r"(\d{10,13})", file.stem)
-    return parse_date(match.group(1)) if match else parse_date(file.stat().st_mtime)
+    return parse_date(match.group(1)) if match else None
