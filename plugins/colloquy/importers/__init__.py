@@ -173,7 +173,7 @@ class Site:
         paths = settings.get("ARTICLE_PATHS") or ["essays"]
         self.essays_dir = self.content / (paths[0] or "essays")
         self.timezone = site_timezone(settings.get("TIMEZONE"))
-        self.essays = EssayIndex(self.essays_dir)
+        self.essays = EssayIndex(self.essays_dir, self.timezone)
 
     def store_path(self) -> Path:
         from ..store import default_store_path
@@ -215,7 +215,7 @@ class EssayIndex:
 
     SUFFIXES = (".md", ".markdown", ".mdown", ".rst", ".html", ".htm")
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, zone: tzinfo = timezone.utc):
         self.slugs: set[str] = set()
         self.aliases: dict[str, str] = {}
         self.dates: dict[str, datetime] = {}
@@ -227,7 +227,7 @@ class EssayIndex:
             meta = read_metadata(path) if path.suffix.lower() != ".html" else {}
             slug = meta.get("slug") or slugify(meta.get("title", "")) or slugify(path.stem)
             self.add(slug, title=meta.get("title"), stem=path.stem)
-            when = parse_date(meta.get("date"))
+            when = parse_date(meta.get("date"), zone)  # naive: the site's TIMEZONE
             if when:
                 self.dates[slug] = when
 
@@ -553,7 +553,32 @@ def plan(source: str, items: list[Item], site: Site, report: Report,
             result.pending.append((comment, item.email or None, item.ip or None))
         else:
             result.comments.append(comment)
+    _break_cycles(result.comments + [c for c, _, _ in result.pending], report, source)
     return result
+
+
+def _break_cycles(comments: list[Comment], report: Report, source: str) -> None:
+    """A chain of reply-to that comes back on itself is cut at its oldest comment."""
+    by_id = {c.id: c for c in comments}
+    done: set[str] = set()
+    for start in comments:
+        path: list[Comment] = []
+        position: dict[str, int] = {}
+        node: Comment | None = start
+        while node is not None and node.id not in done:
+            if node.id in position:
+                cycle = path[position[node.id]:]
+                oldest = min(cycle, key=lambda c: (c.date, c.id))
+                oldest.reply_to = None
+                report.orphans += 1
+                report.warn(f"{source} {oldest.source_id}: its replies form a cycle "
+                            f"({' → '.join(c.source_id or c.id for c in cycle)}); "
+                            "attached at top level")
+                break
+            position[node.id] = len(path)
+            path.append(node)
+            node = by_id.get(node.reply_to) if node.reply_to else None
+        done.update(c.id for c in path)
 
 
 def _dedupe(source: str, items: list[Item], report: Report) -> list[Item]:
