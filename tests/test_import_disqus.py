@@ -75,3 +75,29 @@ def test_bomb_refused(site, tmp_path):
                      b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<disqus>&b;</disqus>')
     with pytest.raises(ImportFileError, match="entity-expansion bomb"):
         run_import(site, "disqus", bomb)
+
+
+def test_gzipped_export_as_disqus_sends_it(site, tmp_path):
+    import gzip
+
+    walking_site(site)
+    packed = tmp_path / "slowreplies-2024-01-15T10-00-00.000000-all.xml.gz"
+    packed.write_bytes(gzip.compress(EXPORT.read_bytes()))
+    assert run_import(site, "disqus", packed).total_imported == 6
+
+
+def test_unwritable_site_is_a_clear_error(site, tmp_path):
+    import os
+
+    from colloquy.errors import ColloquyError
+
+    walking_site(site)
+    comments = site.content / "comments"
+    os.chmod(comments, 0o500)
+    try:
+        if os.access(comments, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(ColloquyError, match="cannot write"):
+            run_import(site, "disqus", EXPORT)
+    finally:
+        os.chmod(comments, 0o700)

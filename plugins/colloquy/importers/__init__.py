@@ -394,6 +394,28 @@ def clean_website(value: str | None) -> str | None:
     return value if is_http_url(value) else None
 
 
+MAX_UNPACKED = 2_000_000_000
+
+
+def read_export(path: Path) -> bytes:
+    """An export file's bytes, unpacked when gzipped (Disqus and Commento send .gz files)."""
+    import gzip
+    import io
+
+    raw = read_bytes(path)
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        unpacked = gzip.GzipFile(fileobj=io.BytesIO(raw)).read(MAX_UNPACKED + 1)
+    except (OSError, EOFError) as exc:
+        raise ImportFileError(path, None, f"a damaged gzip file ({exc})",
+                              "download the export again") from None
+    if len(unpacked) > MAX_UNPACKED:
+        raise ImportFileError(path, None, "refused: it unpacks to more than 2 GB "
+                              "(possible gzip bomb)", "unpack it yourself and check it")
+    return unpacked
+
+
 def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -421,7 +443,7 @@ def load_json(path: Path, what: str, hint: str, raw: bytes | None = None):
     """JSON from a file (or its unpacked bytes), errors naming the line and column."""
     import json
 
-    text = decode_utf8(read_bytes(path) if raw is None else raw, path)
+    text = decode_utf8(read_export(path) if raw is None else raw, path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -591,7 +613,7 @@ def _dedupe(source: str, items: list[Item], report: Report) -> list[Item]:
             item.source_id = f"h{fingerprint}"
             report.warn(f"{item.where or source}: an item without an id was given the stable "
                         f"id {item.source_id} (from its essay, author, date and text)")
-        item.source_id = str(item.source_id).strip()
+        item.source_id = one_line(str(item.source_id))
         first = seen.get(item.source_id)
         if first is not None:
             if short_hash(first.essay, first.author, first.date, first.body, size=6) == fingerprint:
@@ -668,6 +690,16 @@ def _resolve_parent(item: Item, by_source: dict[str, Item], previous: dict, sour
 
 def apply(result: Plan, site: Site, report: Report, dry_run: bool) -> None:
     """Write essays, comment files and pending rows. Each file atomic; nothing overwritten."""
+    try:
+        _apply(result, site, report, dry_run)
+    except OSError as exc:
+        where = exc.filename or site.content
+        raise ColloquyError(f"{where}: cannot write ({exc.strerror or exc}); fix the folder's "
+                            "permissions or free space, then run the import again (what was "
+                            "written is kept and will not be written twice)") from None
+
+
+def _apply(result: Plan, site: Site, report: Report, dry_run: bool) -> None:
     for essay in result.essays:
         target = site.essays_dir / f"{essay.slug}.md"
         if essay.slug in site.essays or target.exists():

@@ -8,28 +8,15 @@ essay), `markdown` (kept as it is), `parentHex` ("root" for top level), `state`
 
 from __future__ import annotations
 
-import gzip
-import io
 from pathlib import Path
 
-from . import EssayFile, ImportFileError, Item, Report, Site, load_json, parse_date, read_bytes
+from . import EssayFile, ImportFileError, Item, Report, Site, load_json, parse_date
 
 ANONYMOUS = "anonymous"
-MAX_UNPACKED = 500_000_000
 
 
 def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
-    raw = read_bytes(path)
-    if raw[:2] == b"\x1f\x8b":  # gzip, as Commento sends it
-        try:
-            raw = gzip.GzipFile(fileobj=io.BytesIO(raw)).read(MAX_UNPACKED + 1)
-        except (OSError, EOFError) as exc:
-            raise ImportFileError(path, None, f"a damaged gzip file ({exc})",
-                                  "download the export again") from None
-        if len(raw) > MAX_UNPACKED:
-            raise ImportFileError(path, None, "refused: it unpacks to more than 500 MB "
-                                  "(possible gzip bomb)", "unpack it yourself and check it")
-    data = load_json(path, "Commento", "download the export again", raw)
+    data = load_json(path, "Commento", "download the export again")
     if not isinstance(data, dict) or not isinstance(data.get("comments"), list):
         raise ImportFileError(path, 1, "not a Commento export (no 'comments' list)",
                               "in Commento use Dashboard → General → Export data")

@@ -14,7 +14,7 @@ import html
 from collections import defaultdict
 from pathlib import Path
 
-from . import EssayFile, ImportFileError, Item, Report, Site, parse_date, read_bytes
+from . import EssayFile, ImportFileError, Item, Report, Site, parse_date, read_export
 from .htmlmd import html_to_markdown
 from .xmlsafe import attribute, canonical, children, parse, text_of
 
@@ -22,7 +22,7 @@ TRUE = ("true", "1", "yes")
 
 
 def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
-    raw = read_bytes(path)
+    raw = read_export(path)
     root = parse(path, raw, report, "Disqus")
     if canonical(root.tag) != "disqus":
         raise ImportFileError(path, 1, f"not a Disqus export (root element <{root.tag}>)",

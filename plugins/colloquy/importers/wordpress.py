@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import nh3
 
-from . import EssayFile, ImportFileError, Item, Report, Site, one_line, parse_date, read_bytes
+from . import EssayFile, ImportFileError, Item, Report, Site, one_line, parse_date, read_export
 from . import redact_addresses, slugify
 from .htmlmd import html_to_markdown, html_to_text
 from .xmlsafe import canonical, children, parse, text_of
@@ -41,7 +41,7 @@ CLOSERS = re.compile(r"</(pre|ul|ol|table|blockquote|div|figure|dl|section|detai
 
 
 def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
-    raw = read_bytes(path)
+    raw = read_export(path)
     root = parse(path, raw, report, "WordPress (WXR)")
     channel = root.find("channel")
     if canonical(root.tag) != "rss" or channel is None:
@@ -105,6 +105,8 @@ def _essay(fields, element, status, authors, site: Site, slugs_taken, report, pa
     title = one_line(html.unescape(text_of(fields.get("title")))) or f"Untitled {post_id}"
     slug = slugify(unquote(text_of(fields.get("wp:post_name")))) or slugify(title) \
         or f"post-{post_id}"
+    # An essay imported earlier (say by pelican-import) under this slug or old URL.
+    slug = site.essays.match(slug, text_of(fields.get("link"))) or slug
     if slug in slugs_taken and slugs_taken[slug] != post_id:
         slug = f"{slug[:70]}-{post_id}"
         report.warn(f"{path}: two posts share a slug; post {post_id} became '{slug}'")
