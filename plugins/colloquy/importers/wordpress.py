@@ -16,8 +16,8 @@ from urllib.parse import unquote
 
 import nh3
 
-from . import EssayFile, ImportFileError, Item, Report, Site, one_line, parse_date, read_export
-from . import redact_addresses, slugify
+from . import (EssayFile, ImportFileError, Item, Report, Site, one_line, parse_date,
+               progress_bar, read_export, redact_addresses, slugify, wants_progress)
 from .htmlmd import html_to_markdown, html_to_text
 from .xmlsafe import canonical, children, parse, text_of
 
@@ -59,33 +59,42 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
     items: list[Item] = []
     essays: list[EssayFile] = []
     slugs_taken: dict[str, str] = {}
-    for element in channel.iter("item"):
-        fields = children(element)
-        post_type = text_of(fields.get("wp:post_type")) or "post"
-        status = text_of(fields.get("wp:status")) or "publish"
-        comments = [c for c in element if canonical(c.tag) == "wp:comment"]
-        if post_type != "post":
-            if post_type == "page":
-                report.skip("a page, not an essay (pages are not imported)")
-                if comments:
-                    report.skip("a comment on a page (pages are not imported)", len(comments))
-            continue
-        if status in ("trash", "auto-draft", "inherit"):
-            report.skip(f"a post with status '{status}'")
-            if comments:
-                report.skip(f"a comment on a post with status '{status}'", len(comments))
-            continue
-        essay = _essay(fields, element, status, authors, site, slugs_taken, report, path)
-        essays.append(essay)
-        author_login = text_of(fields.get("dc:creator"))
-        author_id = authors.get(author_login, {}).get("id")
-        for comment in comments:
-            item = _comment(comment, essay, author_id, site, report, path)
-            if item is not None:
-                items.append(item)
+    posts = list(channel.iter("item"))
+    with progress_bar("converting", len(posts), wants_progress(size=len(raw))) as bar:
+        for element in posts:
+            bar.advance()
+            essay, comments = _post(element, authors, site, slugs_taken, report, path)
+            if essay is None:
+                continue
+            essays.append(essay)
+            author_id = authors.get(text_of(children(element).get("dc:creator")), {}).get("id")
+            for comment in comments:
+                item = _comment(comment, essay, author_id, site, report, path)
+                if item is not None:
+                    items.append(item)
     if not essays and not items:
         report.warn(f"{path}: the export has no posts")
     return items, essays
+
+
+def _post(element, authors, site: Site, slugs_taken, report: Report, path: Path):
+    """The essay for one <item> and its <wp:comment>s; (None, []) for what is not an essay."""
+    fields = children(element)
+    post_type = text_of(fields.get("wp:post_type")) or "post"
+    status = text_of(fields.get("wp:status")) or "publish"
+    comments = [c for c in element if canonical(c.tag) == "wp:comment"]
+    if post_type != "post":
+        if post_type == "page":
+            report.skip("a page, not an essay (pages are not imported)")
+            if comments:
+                report.skip("a comment on a page (pages are not imported)", len(comments))
+        return None, []
+    if status in ("trash", "auto-draft", "inherit"):
+        report.skip(f"a post with status '{status}'")
+        if comments:
+            report.skip(f"a comment on a post with status '{status}'", len(comments))
+        return None, []
+    return _essay(fields, element, status, authors, site, slugs_taken, report, path), comments
 
 
 def _authors(channel) -> dict[str, dict[str, str]]:
