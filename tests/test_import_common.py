@@ -227,3 +227,16 @@ def test_dates_fall_back_when_missing(site):
     item = make_item("1", date=None)
     result = plan("isso", [item], Site(site.settings()), report)
     assert result.comments[0].date == datetime(2019, 4, 2, 8, 30, tzinfo=UTC)  # 10:30 Berlin
+
+
+def test_every_format_has_a_migration_guide_and_a_help_line():
+    from pathlib import Path
+
+    from colloquy.cli import build_parser
+    from colloquy.importers.command import HELP
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "importing.md").read_text()
+    for name in importers.FORMATS:
+        assert f"colloquy import {name} " in guide
+        assert name in HELP
+    assert "import" in build_parser().format_help()
