@@ -66,3 +66,17 @@ def test_truncated_database(site, tmp_path):
     cut.write_bytes(db.read_bytes()[:1500])
     with pytest.raises(ImportFileError):
         run_import(site, "isso", cut)
+
+
+def test_invalid_utf8_in_a_row_is_named(site, tmp_path):
+    import sqlite3
+
+    walking_site(site)
+    db = isso_db(tmp_path)
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE comments SET text = CAST(X'41FF42' AS TEXT) WHERE id = 6")
+    conn.commit()
+    conn.close()
+    with pytest.raises(ImportFileError, match="comment 6 has text that is not valid UTF-8"):
+        run_import(site, "isso", db)
+    assert comment_files(site) == {}

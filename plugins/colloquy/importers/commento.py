@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import EssayFile, ImportFileError, Item, Report, Site, load_json, parse_date
+from .htmlmd import html_to_markdown
 
 ANONYMOUS = "anonymous"
 
@@ -46,7 +47,8 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
         items.append(Item(
             source_id=source_id, essay=slug, author=name or "Anonymous",
             date=parse_date(comment.get("creationDate")),
-            body=str(comment.get("markdown") or "").replace("\r\n", "\n"), parent=parent,
+            body=(str(comment.get("markdown") or "").replace("\r\n", "\n")
+                  or html_to_markdown(str(comment.get("html") or ""))), parent=parent,
             website=person.get("link") if person.get("link") not in ("undefined", "") else None,
             email=person.get("email") or None, pending=state != "approved",
             fallback_date=site.essays.dates.get(slug), where=f"{path.name} comment {number}"))

@@ -25,22 +25,7 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
     if magic != b"SQLite format 3\x00":
         raise ImportFileError(path, 1, "not an SQLite database",
                               "give the path of Isso's database file (often comments.db)")
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    except sqlite3.Error as exc:
-        raise ImportFileError(path, None, f"cannot open the database ({exc})",
-                              "check the file and its permissions") from None
-    try:
-        threads = {tid: (uri, title) for tid, uri, title in
-                   db.execute("SELECT id, uri, title FROM threads")}
-        rows = db.execute(
-            "SELECT id, tid, parent, created, mode, text, author, website, email, remote_addr "
-            "FROM comments ORDER BY id").fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise ImportFileError(path, None, f"not an Isso database ({exc})",
-                              "give the path of Isso's comments.db") from None
-    finally:
-        db.close()
+    threads, rows = _query(path)
 
     essays = {tid: site.essays.match(uri, title) for tid, (uri, title) in threads.items()}
     items: list[Item] = []
@@ -66,3 +51,47 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
             ip=ip if ip and ip != "0.0.0.0" else None, pending=mode == PENDING,
             fallback_date=site.essays.dates.get(slug), where=f"{path.name} comment"))
     return items, []
+
+
+def _query(path: Path):
+    """Threads and comments, read-only; text columns decoded strictly."""
+    last_error = None
+    # Read-only first (sees a live WAL); immutable when the folder is not writable.
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True)
+            db.text_factory = bytes
+            try:
+                threads = {tid: (_text(uri, path, f"thread {tid}"),
+                                 _text(title, path, f"thread {tid}"))
+                           for tid, uri, title in db.execute("SELECT id, uri, title FROM threads")}
+                rows = [(cid, tid, parent, created, mode,
+                         *(_text(v, path, f"comment {cid}") for v in rest))
+                        for cid, tid, parent, created, mode, *rest in db.execute(
+                            "SELECT id, tid, parent, created, mode, text, author, website, "
+                            "email, remote_addr FROM comments ORDER BY id")]
+                return threads, rows
+            finally:
+                db.close()
+        except sqlite3.OperationalError as exc:
+            last_error = exc
+            if "no such table" in str(exc) or "no such column" in str(exc):
+                break
+        except sqlite3.DatabaseError as exc:
+            last_error = exc
+            break
+    raise ImportFileError(path, None, f"not an Isso database ({last_error})",
+                          "give the path of Isso's comments.db (a copy made with "
+                          "sqlite3 comments.db \".backup copy.db\" is best)")
+
+
+def _text(value, path: Path, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if not isinstance(value, bytes):
+        return str(value)
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImportFileError(path, None, f"{what} has text that is not valid UTF-8",
+                              "fix or delete that row with sqlite3, then import again") from None
