@@ -240,3 +240,20 @@ def test_every_format_has_a_migration_guide_and_a_help_line():
         assert f"colloquy import {name} " in guide
         assert name in HELP
     assert "import" in build_parser().format_help()
+
+
+def test_all_formats_into_one_site_check_clean_and_build(site, tmp_path):
+    from colloquy.checks import check_site
+
+    from _import_helpers import isso_db
+
+    walking_site(site)
+    for fmt, path in [("disqus", FIXTURES / "disqus.xml"), ("isso", isso_db(tmp_path)),
+                      ("webmention", FIXTURES / "webmention.jf2.json"),
+                      ("staticman", FIXTURES / "staticman"),
+                      ("commento", FIXTURES / "commento.json"), ("pcs", FIXTURES / "pcs")]:
+        assert run_import(site, fmt, path).total_imported > 0, fmt
+    assert check_site(site.settings()) == []
+    site.build()
+    doc = site.html("essays/on-walking-slowly/index.html")
+    assert len(doc.xpath('//article[starts-with(@id, "c-")]')) >= 20

@@ -137,7 +137,10 @@ def test_dry_run_writes_nothing(site):
 
 
 def test_round_trip_build_shows_the_same_threading(site):
+    from colloquy.checks import check_site
+
     run_import(site, "wordpress", WXR)
+    assert check_site(site.settings()) == []  # every file written is a valid comment file
     site.build()
     doc = site.html("essays/on-walking-slowly/index.html")
     assert replies_of(doc, "wordpress-101") == ["wordpress-102"]
