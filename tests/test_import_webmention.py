@@ -78,3 +78,12 @@ def test_deeply_nested_json_is_refused(site, tmp_path):
     deep.write_text("[" * 100000 + "]" * 100000)
     with pytest.raises(ImportFileError, match="nested too deeply"):
         run_import(site, "webmention", deep)
+
+
+def test_invalid_utf8_names_the_line(site, tmp_path):
+    data = EXPORT.read_bytes().replace(b"Sam Ortiz", b"Sam \xc3\x28rtiz")
+    bad = tmp_path / "bad.jf2"
+    bad.write_bytes(data)
+    line = data[: data.index(b"\xc3\x28")].count(b"\n") + 1
+    with pytest.raises(ImportFileError, match=rf"bad.jf2:{line}: invalid UTF-8"):
+        run_import(site, "webmention", bad)

@@ -66,7 +66,9 @@ class _Converter(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []   # finished blocks, already prefixed
+        # Finished blocks, already prefixed: (text, outermost list number or None, item start)
+        self.blocks: list[tuple[str, int | None, bool]] = []
+        self.list_count = 0
         self.line: list[str] = []     # the inline text of the block being written
         self.quote = 0                # blockquote depth
         self.lists: list[list] = []   # [kind, counter] per open list
@@ -94,6 +96,7 @@ class _Converter(HTMLParser):
         text = "\n".join(_LINE_START.sub(_escape_start, line) for line in text.split("\n"))
         indent = "    " * max(len(self.lists) - 1, 0)
         lines = text.split("\n")
+        item_start = self.item_prefix is not None
         if self.item_prefix is not None:
             first = indent + self.item_prefix
             rest = indent + " " * len(self.item_prefix)
@@ -101,7 +104,11 @@ class _Converter(HTMLParser):
         else:
             first = rest = indent + ("    " if self.lists else "")
         out = [first + lines[0]] + [rest + line for line in lines[1:]]
-        self.blocks.append("\n".join(self._prefix() + line for line in out))
+        self._add("\n".join(self._prefix() + line for line in out), item_start)
+
+    def _add(self, text: str, item_start: bool = False) -> None:
+        root = self.lists[0][2] if self.lists else None
+        self.blocks.append((text, root, item_start))
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -110,17 +117,19 @@ class _Converter(HTMLParser):
         if tag == "blockquote":
             self.quote += 1
         elif tag in ("ul", "ol"):
-            self.lists.append([tag, 0])
+            self.list_count += 1
+            self.lists.append([tag, 0, self.list_count])
         elif tag == "li":
             if not self.lists:
-                self.lists.append(["ul", 0])
+                self.list_count += 1
+                self.lists.append(["ul", 0, self.list_count])
             kind = self.lists[-1]
             kind[1] += 1
             self.item_prefix = "- " if kind[0] == "ul" else f"{kind[1]}. "
         elif tag == "pre":
             self.pre = True
         elif tag == "hr":
-            self.blocks.append(self._prefix() + "* * *")
+            self._add(self._prefix() + "* * *")
         elif tag == "br":
             if self.pre:
                 self.line.append("\n")
@@ -156,8 +165,8 @@ class _Converter(HTMLParser):
             if code.strip():
                 # An indented block: the comment renderer has no fenced-code extension.
                 indent = "    " * (len(self.lists) + 1)
-                self.blocks.append("\n".join(self._prefix() + (indent + ln if ln.strip() else "")
-                                             for ln in code.split("\n")))
+                self._add("\n".join(self._prefix() + (indent + ln if ln.strip() else "")
+                                    for ln in code.split("\n")))
         elif tag in ("em", "strong"):
             if not self.pre:
                 self.line.append({"em": "*", "strong": "**"}[tag])
@@ -196,7 +205,17 @@ class _Converter(HTMLParser):
         self._flush()
 
     def markdown(self) -> str:
-        return "\n\n".join(b for b in self.blocks if b.strip()).strip("\n")
+        """Blocks apart by blank lines; items of one list (one item a block) kept tight."""
+        out: list[str] = []
+        previous = None
+        for text, root, item_start in self.blocks:
+            if not text.strip():
+                continue
+            tight = (previous is not None and item_start and previous[2]
+                     and root is not None and previous[1] == root)
+            out.append(("\n" if tight else "\n\n") + text if out else text)
+            previous = (text, root, item_start)
+        return "".join(out).strip("\n")
 
 
 def _escape_start(match: re.Match) -> str:
