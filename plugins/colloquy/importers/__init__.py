@@ -543,12 +543,6 @@ def plan(source: str, items: list[Item], site: Site, report: Report,
                 report.skip("a mention without an http(s) URL")
                 continue
             item.kind = "comment"
-        if item.date is None:
-            item.date = item.fallback_date or site.essays.dates.get(item.essay)
-            if item.date is None:
-                item.date = datetime(1970, 1, 1, tzinfo=timezone.utc)
-            report.warn(f"{item.where or source} {item.source_id}: no date; used "
-                        f"{item.date.isoformat()} (the essay's date or the file's)")
         earlier = previous.get((source, item.source_id))
         if earlier:
             item.id = earlier[1]
@@ -563,6 +557,12 @@ def plan(source: str, items: list[Item], site: Site, report: Report,
         if (source, item.source_id) in previous:
             report.already += 1
             continue
+        if item.date is None:
+            item.date = item.fallback_date or site.essays.dates.get(item.essay)
+            if item.date is None:
+                item.date = datetime(1970, 1, 1, tzinfo=timezone.utc)
+            report.warn(f"{item.where or source} {item.source_id}: no date; used "
+                        f"{item.date.isoformat()} (the essay's date or the file's)")
         reply_to = _resolve_parent(item, by_source, previous, source, report,
                                    site.comments_root)
         comment = Comment(
