@@ -242,3 +242,20 @@ def test_cli_prints_the_report_and_errors_without_traceback(site, tmp_path, caps
     err = capsys.readouterr().err
     assert err.startswith(f"colloquy: {broken}:3: not well-formed XML")
     assert "Traceback" not in err
+
+
+def test_a_folder_of_export_parts_is_one_import(site, tmp_path):
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    shutil.copy(WXR, parts / "site.wordpress.2024-01-15.000.xml")
+    shutil.copy(FIXTURES / "wordpress-1.0-https.xml", parts / "site.wordpress.2024-01-15.001.xml")
+    report = run_import(site, "wordpress", parts)
+    assert len(report.essays_new) == 4 and report.total_imported == 12
+    broken = parts / "site.wordpress.2024-01-15.002.xml"
+    broken.write_bytes(b"<rss><channel>")
+    other = site.root.parent / "other"
+    from conftest import Site
+
+    with pytest.raises(ImportFileError, match=r"002.xml:1: not well-formed"):
+        run_import(Site(other), "wordpress", parts)
+    assert not list((other / "content" / "essays").iterdir())

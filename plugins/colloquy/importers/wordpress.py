@@ -41,6 +41,25 @@ CLOSERS = re.compile(r"</(pre|ul|ol|table|blockquote|div|figure|dl|section|detai
 
 
 def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
+    """One WXR file, or a folder of them (WordPress.com splits large exports in parts)."""
+    if not path.is_dir():
+        return read_file(path, site, report, {})
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".xml", ".gz"))
+    if not files:
+        raise ImportFileError(path, None, "no .xml files in this folder",
+                              "give the export file, or the folder of its parts")
+    items: list[Item] = []
+    essays: list[EssayFile] = []
+    slugs_taken: dict[str, str] = {}
+    for file in files:  # every part is read and checked before anything is written
+        more_items, more_essays = read_file(file, site, report, slugs_taken)
+        items += more_items
+        essays += more_essays
+    return items, essays
+
+
+def read_file(path: Path, site: Site, report: Report,
+              slugs_taken: dict[str, str]) -> tuple[list[Item], list[EssayFile]]:
     raw = read_export(path)
     root = parse(path, raw, report, "WordPress (WXR)")
     channel = root.find("channel")
@@ -58,7 +77,6 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
 
     items: list[Item] = []
     essays: list[EssayFile] = []
-    slugs_taken: dict[str, str] = {}
     posts = list(channel.iter("item"))
     with progress_bar("converting", len(posts), wants_progress(size=len(raw))) as bar:
         for element in posts:
