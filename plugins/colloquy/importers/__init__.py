@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..comments import ID_RE, KEY_RE, Comment, is_http_url, redact_addresses, write_comment
+from ..comments import ID_RE, KEY_RE, Comment, is_http_url, write_comment
 from ..errors import ColloquyError
 
 FORMATS = ("wordpress", "disqus", "isso", "webmention", "staticman", "commento", "pcs")
@@ -793,4 +793,4 @@ def run(source: str, path: str | Path, settings: dict, dry_run: bool = False) ->
 
 
 __all__ = ["FORMATS", "EssayFile", "ImportFileError", "Item", "Plan", "Report", "Site",
-           "apply", "make_id", "parse_date", "plan", "run", "redact_addresses"]
+           "apply", "make_id", "parse_date", "plan", "run"]

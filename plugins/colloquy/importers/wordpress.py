@@ -16,8 +16,9 @@ from urllib.parse import unquote
 
 import nh3
 
+from ..comments import EMAIL_RE, IPV4_RE, redact_addresses
 from . import (EssayFile, ImportFileError, Item, Report, Site, one_line, parse_date,
-               progress_bar, read_export, redact_addresses, slugify, wants_progress)
+               progress_bar, read_export, slugify, wants_progress)
 from .htmlmd import html_to_markdown, html_to_text
 from .xmlsafe import canonical, children, parse, text_of
 
@@ -188,7 +189,6 @@ def _essay(fields, element, status, authors, site: Site, slugs_taken, report, pa
 
 
 def _has_address(text: str) -> bool:
-    from ..comments import EMAIL_RE, IPV4_RE
     return bool(EMAIL_RE.search(text) or IPV4_RE.search(text))
 
 
