@@ -259,3 +259,14 @@ def test_a_folder_of_export_parts_is_one_import(site, tmp_path):
     with pytest.raises(ImportFileError, match=r"002.xml:1: not well-formed"):
         run_import(Site(other), "wordpress", parts)
     assert not list((other / "content" / "essays").iterdir())
+
+
+def test_essay_keeps_times_and_versions_but_not_email_addresses(site, tmp_path):
+    data = WXR.read_bytes().replace(b"Walking is the oldest way of thinking.\n",
+                                    b"We left at 10:30:00 with version 1.2.3.4 of the map.\n")
+    export = tmp_path / "export.xml"
+    export.write_bytes(data)
+    run_import(site, "wordpress", export)
+    text = (site.content / "essays" / "on-walking-slowly.md").read_text("utf-8")
+    assert "10:30:00" in text and "1.2.3.4" in text
+    assert "mara@old.example.org" not in text and "[address removed]" in text
