@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
     dev.set_defaults(func=cmd_dev)
+
+    from .importers.command import register as register_import
+
+    register_import(commands)
     return parser
 
 
