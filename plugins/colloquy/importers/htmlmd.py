@@ -24,7 +24,7 @@ _BLOCK_TAGS = ("p", "pre", "blockquote", "ul", "ol", "li", "hr", "div", "h1", "h
                "h4", "h5", "h6", "table", "figure", "section", "address", "dl")
 _HAS_BLOCK = re.compile(r"<(?:%s)\b" % "|".join(_BLOCK_TAGS), re.IGNORECASE)
 # Characters that start Markdown syntax inside a line, and at the start of a line.
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]])")
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")  # `<` too: CommonMark would read a tag
 _LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s)|\d+(?=[.)]\s)|=+\s*$|-{3,}\s*$)")
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = r"""\b%s\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"""
