@@ -118,3 +118,18 @@ def serve_process(settings_file: Path, port: int, env_extra: dict | None = None
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("colloquy serve did not start")
+
+
+def site_settings_file(site, **extra) -> Path:
+    """A settings file for a conftest `site`: the repository's pelicanconf.py, pointed at the
+    temporary site (the `colloquy` command reads settings from a file)."""
+    conf = site.root / "siteconf.py"
+    lines = ["import runpy as _runpy",
+             f"globals().update({{k: v for k, v in _runpy.run_path({str(REPO / 'pelicanconf.py')!r})"
+             ".items() if k.isupper()})",
+             f"PATH = {str(site.content)!r}", f"OUTPUT_PATH = {str(site.output)!r}",
+             f"CACHE_PATH = {str(site.cache)!r}", f"THEME = {str(REPO / 'theme')!r}",
+             "COLLOQUY_WORKERS = 1"]
+    lines += [f"{key} = {value!r}" for key, value in extra.items()]
+    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return conf

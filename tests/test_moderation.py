@@ -11,7 +11,7 @@ import pytest
 from colloquy.cli import main
 from colloquy.comments import Comment, parse_comment
 from colloquy.store import Limits, Store, Submission, default_store_path
-from intake_support import REPO, FakeSite
+from intake_support import FakeSite, site_settings_file
 
 
 @pytest.fixture
@@ -126,14 +126,7 @@ def test_reject_and_purge(fake, capsys):
 def test_approve_with_rebuild_shows_the_reply_under_its_parent(site, capsys):
     site.essay("on-listening", title="On Listening")
     site.comment("on-listening", "20260902-100000-abcdef", author="First Reader")
-    conf = site.root / "siteconf.py"
-    conf.write_text(
-        "import runpy as _runpy\n"
-        f"globals().update({{k: v for k, v in _runpy.run_path({str(REPO / 'pelicanconf.py')!r})"
-        ".items() if k.isupper()})\n"
-        f"PATH = {str(site.content)!r}\nOUTPUT_PATH = {str(site.output)!r}\n"
-        f"CACHE_PATH = {str(site.cache)!r}\nTHEME = {str(REPO / 'theme')!r}\n"
-        "SITEURL = 'https://essays.example'\nCOLLOQUY_WORKERS = 1\n", encoding="utf-8")
+    conf = site_settings_file(site, SITEURL="https://essays.example")
     with Store(default_store_path({"COLLOQUY_SITE_DIR": str(site.root)})) as store:
         store.add_pending(Comment(id="wordpress-7", essay="on-listening", author="Old Friend",
                                   date=datetime(2026, 9, 3, tzinfo=timezone.utc),
