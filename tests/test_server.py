@@ -14,7 +14,7 @@ import pytest
 from colloquy import tokens
 from colloquy.errors import SettingError
 from colloquy.store import Store, default_store_path
-from intake_support import SECRET, FakeSite, free_port, running_app, serve_process
+from intake_support import REPO, SECRET, FakeSite, free_port, running_app, serve_process
 
 ESSAY = "first-essay"
 
@@ -390,3 +390,38 @@ def test_every_acknowledged_comment_survives_sigkill(fake):
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     missing = set(acked) - ids
     assert not missing, f"{len(missing)} acknowledged comment(s) lost"
+
+
+@pytest.mark.parametrize("referer, lands_on", [
+    ("/essays/first-essay/threads/20260902-100000-abcdef/", 
+     "/essays/first-essay/threads/20260902-100000-abcdef/"),
+    ("/essays/first-essay/../..//evil.example/", "/essays/first-essay/"),
+    ("https://evil.example/essays/first-essay/", "/essays/first-essay/"),
+    ("/essays/second-essay/", "/essays/first-essay/"),
+])
+def test_form_post_returns_to_its_own_page_only(fake, referer, lands_on):
+    with running_app(fake.settings(COLLOQUY_CHECK_ORIGIN=False)) as (base, _):
+        absolute = referer if referer.startswith("http") else base + referer
+        response = post_form(base, headers={"referer": absolute}, body=f"Via {referer}")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{lands_on}?comment=pending#comment-notice"
+
+
+def test_head_and_unknown_pages(fake):
+    with running_app(fake.settings()) as (base, _):
+        head = httpx.head(f"{base}/essays/{ESSAY}/")
+        missing = httpx.get(f"{base}/essays/nope/")
+        wrong_method = httpx.get(f"{base}/intake/comments")
+    assert head.status_code == 200 and head.text == ""
+    assert missing.status_code == 404
+    assert wrong_method.status_code == 405
+
+
+def test_every_intake_setting_is_documented():
+    from colloquy.settings import SETTINGS
+
+    docs = (REPO / "docs" / "intake.md").read_text(encoding="utf-8")
+    names = [s.name for s in SETTINGS]
+    mine = names[names.index("COLLOQUY_INTAKE_URL"):]
+    undocumented = [name for name in mine if f"`{name}`" not in docs]
+    assert not undocumented, f"add these to the settings table in docs/intake.md: {undocumented}"

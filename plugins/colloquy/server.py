@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -39,6 +40,7 @@ from .store import Limits, Refused, Store, Writer, default_store_path, site_path
 logger = logging.getLogger("colloquy.intake")
 
 NOTICE_MARK = "<!--colloquy:notice-->"
+PAGE_PATH_RE = re.compile(r"/essays/[a-z0-9][a-z0-9-]*/(?:threads/[a-z0-9][a-z0-9-]*/)?")
 NOTICES = {
     "pending": "Thank you: your comment has arrived and is awaiting moderation. It will "
                "appear on this page once the author has read it.",
@@ -308,7 +310,8 @@ def back_to(request: Request, essay: str, state: str) -> str:
     if referer:
         parts = urlsplit(referer)
         host = request.headers.get("host", "")
-        if (not parts.netloc or parts.netloc == host) and essay_of(parts.path) == essay:
+        if ((not parts.netloc or parts.netloc == host) and essay_of(parts.path) == essay
+                and PAGE_PATH_RE.fullmatch(parts.path)):
             page = parts.path
     return f"{page}?comment={state}#comment-notice"
 
@@ -377,6 +380,11 @@ def auto_publish(intake: Intake, comment_id: str, trusted: bool) -> tuple[str, b
     return comment_id, True
 
 
+async def comments_get(request: Request) -> Response:
+    return PlainTextResponse("Comments are sent here with POST, from the form on an essay's "
+                             "page.", 405, headers={"allow": "POST"})
+
+
 async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
@@ -406,6 +414,7 @@ def create_app(settings: dict) -> Starlette:
 
     routes = [
         Route(f"{intake.intake_url}/comments", post_comment, methods=["POST"]),
+        Route(f"{intake.intake_url}/comments", comments_get, methods=["GET"]),
         Route(f"{intake.intake_url}/health", health, methods=["GET"]),
         Mount("/", app=SitePages(intake)),
     ]
@@ -433,6 +442,12 @@ def cmd_serve(args) -> int:
     from .cli import load_site_settings
 
     settings = load_site_settings(args.settings)
+    level = getattr(logging, args.log_level.upper())
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("colloquy: %(message)s"))
+    for name in ("colloquy.intake", "colloquy.moderation"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(level)
     app = create_app(settings)
     intake: Intake = app.state.intake
     print(f"Serving {intake.output} and the comment intake on http://{args.host}:{args.port}/ "
