@@ -117,41 +117,39 @@ class SiteIndex:
 
     Essays are the built pages (OUTPUT_PATH/essays/<slug>/index.html): exactly what
     readers can see and answer. Comment ids are the file names in content/comments/<slug>/.
-    Each lookup costs one stat() of a folder; a folder is listed again only when its
-    modification time changes.
+    A folder is listed again only when its modification time changes; a name found in the
+    cache is trusted for FRESH seconds without even a stat(), a name not found always
+    re-checks the folder (so a new essay or approval counts at once).
     """
+
+    FRESH = 1.0
 
     def __init__(self, output: Path, comments_root: Path):
         self.essays_dir = output / "essays"
         self.comments_root = comments_root
-        self._essays: tuple[int, set[str]] = (-1, set())
-        self._comments: dict[str, tuple[int, set[str]]] = {}
+        self._folders: dict[Path, tuple[float, int, set[str]]] = {}
 
-    @staticmethod
-    def _mtime(path: Path) -> int:
+    def _names(self, folder: Path, list_names, known: str) -> bool:
+        checked, stamp, names = self._folders.get(folder, (0.0, -1, set()))
+        now = time.monotonic()
+        if known in names and now - checked < self.FRESH:
+            return True
         try:
-            return path.stat().st_mtime_ns
+            current = folder.stat().st_mtime_ns
         except OSError:
-            return 0
+            current = 0
+        if current != stamp:
+            names = list_names(folder) if current else set()
+        self._folders[folder] = (now, current, names)
+        return known in names
 
     def has_essay(self, slug: str) -> bool:
-        stamp = self._mtime(self.essays_dir)
-        if stamp != self._essays[0]:
-            found = set()
-            if stamp:
-                found = {p.name for p in self.essays_dir.iterdir()
-                         if (p / "index.html").is_file()}
-            self._essays = (stamp, found)
-        return slug in self._essays[1] or (self.essays_dir / slug / "index.html").is_file()
+        return self._names(self.essays_dir, lambda folder: {
+            p.name for p in folder.iterdir() if (p / "index.html").is_file()}, slug)
 
     def has_comment(self, essay: str, comment_id: str) -> bool:
-        folder = self.comments_root / essay
-        stamp = self._mtime(folder)
-        cached = self._comments.get(essay)
-        if cached is None or cached[0] != stamp:
-            ids = {p.stem for p in folder.glob("*.md")} if stamp else set()
-            cached = self._comments[essay] = (stamp, ids)
-        return comment_id in cached[1]
+        return self._names(self.comments_root / essay,
+                           lambda folder: {p.stem for p in folder.glob("*.md")}, comment_id)
 
 
 class SitePages(StaticFiles):

@@ -75,8 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Extra origins allowed to post, e.g. ['https://www.example.org']. The request's own "
             "host and SITEURL's origin are always allowed."),
     Setting("COLLOQUY_TRUSTED_PROXIES", [],
-            "Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are "
-            "believed, e.g. ['127.0.0.1']. Empty: the peer address is the client's."),
+            "Addresses of reverse proxies whose X-Forwarded-For header is believed, e.g. "
+            "['127.0.0.1']. Empty: the peer address is the client's."),
     Setting("COLLOQUY_AUTO_APPROVE_AFTER", 2,
             "A commenter (matched by e-mail address) with this many approved comments is "
             "published without waiting for moderation; 0 turns auto-approval off."),
