@@ -17,7 +17,6 @@ import asyncio
 import hashlib
 import json
 import queue
-import re
 import secrets
 import sqlite3
 import threading
@@ -437,23 +436,26 @@ class Writer:
             except sqlite3.Error:
                 pass
             outcomes = [(False, exc)] * len(batch)
+        settled: dict[Any, list] = {}
         for (fn, after, loop, future), (ok, value) in zip(batch, outcomes):
             if ok and after is not None:
                 try:
                     value = after(value)
                 except Exception as exc:
                     ok, value = False, exc
-            loop.call_soon_threadsafe(_settle, future, ok, value)
+            settled.setdefault(loop, []).append((future, ok, value))
+        for loop, results in settled.items():  # one wake-up per event loop, not per post
+            try:
+                loop.call_soon_threadsafe(_settle_all, results)
+            except RuntimeError:  # that loop is closed: its callers are gone
+                pass
 
 
-def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
-    if future.done():  # the client went away; the comment is stored all the same
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
-
-
-# Keep the name the DESIGN and the importer use for the identifier pattern handy.
-COMMENT_ID_RE = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
+def _settle_all(results: list) -> None:
+    for future, ok, value in results:
+        if future.done():  # the client went away; the comment is stored all the same
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
