@@ -425,3 +425,14 @@ def test_every_intake_setting_is_documented():
     mine = names[names.index("COLLOQUY_INTAKE_URL"):]
     undocumented = [name for name in mine if f"`{name}`" not in docs]
     assert not undocumented, f"add these to the settings table in docs/intake.md: {undocumented}"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("COLLOQUY_RATE_LIMIT", "five"), ("COLLOQUY_MIN_FILL_SECONDS", -1),
+    ("COLLOQUY_TRUSTED_PROXIES", "127.0.0.1"), ("COLLOQUY_INTAKE_URL", "https://x.example/"),
+])
+def test_malformed_settings_are_named_at_start(fake, name, value):
+    from colloquy.server import create_app
+
+    with pytest.raises(SettingError, match=name):
+        create_app(fake.settings(**{name: value}))

@@ -146,3 +146,8 @@ def test_default_store_path():
         Path("/srv/blog/var/colloquy.sqlite3")
     assert default_store_path({"PATH": "/srv/blog/content",
                                "COLLOQUY_STORE_PATH": "/data/c.db"}) == Path("/data/c.db")
+
+
+def test_a_naive_imported_date_is_taken_as_utc(store):
+    store.add_pending(imported(date=datetime(2019, 5, 1, 12, 0)))
+    assert store.get("wordpress-42").to_comment().date.tzinfo is not None

@@ -255,6 +255,7 @@ class Store:
     def _insert(self, comment: Comment, email, ip, created: float | None,
                 status: str = "pending") -> bool:
         created = datetime.now(timezone.utc).timestamp() if created is None else created
+        date = comment.date if comment.date.tzinfo else comment.date.replace(tzinfo=timezone.utc)
         cursor = self.conn.execute(
             "INSERT INTO comments (id, essay, reply_to, author, website, email, ip, "
             "email_hash, body, body_hash, kind, url, role, source, source_id, extra, date, "
@@ -264,7 +265,7 @@ class Store:
              email or None, ip or None, self.email_hash(email), comment.body,
              self.body_hash(comment.essay, comment.body), comment.kind, comment.url,
              comment.role, comment.source or "web", comment.source_id,
-             json.dumps(comment.extra, sort_keys=True), comment.date.isoformat(), created,
+             json.dumps(comment.extra, sort_keys=True), date.isoformat(), created,
              status))
         return cursor.rowcount == 1
 
