@@ -66,11 +66,18 @@ class Intake:
                                "'production'")
         site_url = (settings.get("SITEURL") or "").rstrip("/")
         self.site_origin = guards.origin_of(site_url) if site_url else None
-        if self.env == "production" and not self.site_origin:
-            raise SettingError("SITEURL must be the site's public address (e.g. "
-                               "'https://example.org') when COLLOQUY_ENV is 'production'; "
-                               "set it in publishconf.py and serve with --settings "
-                               "publishconf.py")
+        if self.env == "production":
+            missing = []
+            if not self.site_origin:
+                missing.append("SITEURL must be the site's public address (e.g. "
+                               "'https://example.org'): set it in publishconf.py and serve "
+                               "with --settings publishconf.py")
+            if not os.environ.get(tokens.SECRET_ENV):
+                missing.append(f"{tokens.SECRET_ENV} is not set: put a long random string "
+                               "in the server's environment, e.g. `python -c 'import "
+                               "secrets; print(secrets.token_hex(32))'`")
+            if missing:
+                raise SettingError("COLLOQUY_ENV is 'production' but " + "; and ".join(missing))
         self.secret = tokens.load_secret(self.env, site_path(settings,
                                                             self.cfg["COLLOQUY_SECRET_FILE"]))
         self.output = Path(settings.get("OUTPUT_PATH") or "output")
