@@ -436,3 +436,12 @@ def test_malformed_settings_are_named_at_start(fake, name, value):
 
     with pytest.raises(SettingError, match=name):
         create_app(fake.settings(**{name: value}))
+
+
+def test_multipart_forms_are_accepted_too(fake):
+    with running_app(fake.settings()) as (base, _):
+        response = httpx.post(f"{base}/intake/comments", data=fields(body="Multipart words."),
+                              files={"attachment": ("a.txt", b"ignored")},
+                              headers={"accept": "application/json"})
+    assert response.status_code == 202
+    assert stored(fake)[response.json()["id"]].body == "Multipart words."
