@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,12 +28,13 @@ def load_site_settings(settings_file: str = "pelicanconf.py") -> dict:
 def cmd_check(args) -> int:
     """List every problem in comment files; exit 1 if there is any."""
     from .checks import check_site
+    from .plugin import display_path
 
     settings = load_site_settings(args.settings)
     problems = check_site(settings)
     for problem in problems:
         kind = "error" if problem.fatal else "warning"
-        print(f"{os.path.relpath(problem.path)}:{problem.line}: {kind}: "
+        print(f"{display_path(problem.path)}:{problem.line}: {kind}: "
               f"{problem.problem}; {problem.fix}")
     if problems:
         print(f"{len(problems)} problem(s) found.", file=sys.stderr)

@@ -7,6 +7,7 @@ and scoring happen downstream, on the `Comment` objects it returns.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tempfile
@@ -27,9 +28,8 @@ KEY_ORDER = ("id", "author", "date", "reply-to", "kind", "url", "website", "role
              "source", "source-id")
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-IPV4_RE = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
-IPV6_RE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])"
-                     r"|(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4})?(?![\w:])")
+# Candidates only; ipaddress decides (so times like 12:30:45 are left alone).
+IP_CANDIDATE_RE = re.compile(r"(?<![\w.:])[0-9A-Fa-f]*[:.][0-9A-Fa-f:.]*[0-9A-Fa-f](?:%\w+)?(?![\w:])")
 REDACTED = "[address removed]"
 
 
@@ -229,8 +229,19 @@ def _parse_date(value: str, path: Path, line: int) -> datetime:
 def redact_addresses(text: str) -> str:
     """Replace e-mail and IP addresses: none may ever be written into content/."""
     text = EMAIL_RE.sub(REDACTED, text)
-    text = IPV4_RE.sub(REDACTED, text)
-    return IPV6_RE.sub(REDACTED, text)
+    return IP_CANDIDATE_RE.sub(_redact_ip, text)
+
+
+def _redact_ip(match: re.Match) -> str:
+    text = match.group(0)
+    host, _, port = text.rpartition(":")
+    for candidate, rest in ((text.split("%")[0], ""), (host, f":{port}")):
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+        return REDACTED + rest  # an IPv4 address with a port keeps the port
+    return text
 
 
 def format_comment(comment: Comment) -> str:

@@ -18,6 +18,9 @@ class CommentFileError(ColloquyError):
         self.fix = fix
         super().__init__(f"{self.path}:{line}: {problem}; {fix}")
 
+    def __reduce__(self):  # travels between build processes
+        return (type(self), (self.path, self.line, self.problem, self.fix, self.fatal))
+
 
 class SettingError(ColloquyError):
     """A COLLOQUY_* setting (or an environment secret) is missing or malformed."""

@@ -3,18 +3,15 @@
 Markdown is not a sanitiser: raw HTML handling is switched off in the Markdown parser
 (so `<script>` becomes visible text) and the output is then cleaned by nh3 against a
 small allowlist. Rendering is pure and keyed by the body's hash, so a persistent cache
-skips it for unchanged comments and a process pool can share it on a cold build.
+skips it for unchanged comments.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
+import html
 import re
 import xml.etree.ElementTree as etree
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-from pathlib import Path
 
 import markdown
 import nh3
@@ -32,6 +29,7 @@ LINK_REL = "nofollow ugc noopener"
 
 _BARE_URL_RE = r"(?<![\w/\"'<(=])(https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]])"
 _HEADING_RE = re.compile(r"<(/?)h[1-6]>")
+_TAG_RE = re.compile(r"<[^>]*>")
 
 
 class _BareUrlProcessor(InlineProcessor):
@@ -85,55 +83,6 @@ def body_key(body: str) -> str:
     return hashlib.blake2b(body.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _render_many(bodies: list[str]) -> list[str]:
-    return [render(body) for body in bodies]
-
-
-class RenderCache:
-    """Rendered HTML keyed by body hash, kept between builds in Pelican's cache folder."""
-
-    def __init__(self, path: str | Path | None):
-        self.path = Path(path) if path else None
-        self.entries: dict[str, str] = {}
-        self.dirty = False
-        if self.path and self.path.exists():
-            try:
-                with self.path.open("rb") as handle:
-                    version, entries = pickle.load(handle)
-                if version == MARKUP_VERSION:
-                    self.entries = entries
-            except Exception:  # a stale or torn cache is only a slower build
-                self.entries = {}
-
-    def render_all(self, bodies: list[str], workers: int = 1) -> list[str]:
-        """HTML for each body, rendering only the ones not cached, in parallel if many."""
-        keys = [body_key(body) for body in bodies]
-        missing = {key: body for key, body in zip(keys, bodies) if key not in self.entries}
-        if missing:
-            self.entries.update(zip(missing, _render_parallel(list(missing.values()), workers)))
-            self.dirty = True
-        used = set(keys)
-        if len(self.entries) > 2 * len(used) + 1000:  # forget bodies long gone
-            self.entries = {key: self.entries[key] for key in used}
-            self.dirty = True
-        return [self.entries[key] for key in keys]
-
-    def save(self) -> None:
-        if not (self.path and self.dirty):
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump((MARKUP_VERSION, self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path)
-        self.dirty = False
-
-
-def _render_parallel(bodies: list[str], workers: int) -> list[str]:
-    # A pool costs ~50 ms to start; below a few hundred bodies one core is faster.
-    if workers <= 1 or len(bodies) < 400:
-        return _render_many(bodies)
-    size = -(-len(bodies) // (workers * 4))
-    chunks = [bodies[i:i + size] for i in range(0, len(bodies), size)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return [html for part in pool.map(_render_many, chunks) for html in part]
+def text_of(safe_html: str) -> str:
+    """Plain text of already-sanitised HTML (for excerpts and titles)."""
+    return html.unescape(_TAG_RE.sub(" ", safe_html))

@@ -4,29 +4,49 @@ Pelican runs every generator's `generate_context` before any `generate_output`.
 ColloquyGenerator is registered after the articles generator, so by the time its
 context step runs the essays are known, and the conversations it attaches to them are
 there when the articles generator writes essay pages.
+
+Speed and memory: comment folders become bundles (see bundles.py) in a second process
+while Pelican reads the essays; unchanged folders reuse last build's bundle; the main
+process keeps a small summary per essay and loads one bundle at a time to write a page;
+thread pages and feeds are written by both processes while Pelican writes its pages, and
+skipped when nothing they show has changed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import os
-import pickle
-from dataclasses import fields
+import shutil
+import tempfile
 from datetime import datetime, timezone
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from pelican.generators import Generator
+from pelican.writers import Writer
 
 from . import feeds, markup, settings as colloquy_settings
-from .comments import Comment, load_comments
+from .background import Forked, can_fork
+from .bundles import BundleStore, Preparer, Record, Summary, folder_key
+from .cache import BuildCache
+from .comments import Comment
 from .errors import ColloquyError, CommentFileError
-from .threads import Conversation, build_conversations
+from .threads import Conversation
 
 logger = logging.getLogger(__name__)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+UNCAPPED = 10**6
+BATCH = 25  # essays claimed at a time when both processes write thread pages
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)
 
 
 def essay_url(slug: str) -> str:
@@ -38,10 +58,9 @@ def thread_url(essay: str, thread_id: str) -> str:
 
 
 def display_path(path: str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return path
+    """Relative to the working folder when inside it (as authors type paths), else absolute."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def log_problems(problems: list[CommentFileError]) -> None:
@@ -51,100 +70,215 @@ def log_problems(problems: list[CommentFileError]) -> None:
         logger.error(line) if problem.fatal else logger.warning(line)
 
 
+class EssayConversation:
+    """`article.conversation` in templates: counts at hand, the threads loaded on demand."""
+
+    def __init__(self, summary: Summary, store: BundleStore):
+        self.summary = summary
+        self._store = store
+
+    @property
+    def count(self) -> int:
+        return self.summary.count
+
+    @property
+    def likes(self) -> int:
+        return self.summary.likes
+
+    @property
+    def reposts(self) -> int:
+        return self.summary.reposts
+
+    @property
+    def records(self) -> list[Record]:
+        return self.summary.records
+
+    def sections(self) -> dict[str, list[Markup]]:
+        """Each section's threads as HTML, read from the bundle (not kept afterwards)."""
+        if not self.summary.ids:
+            return {name: [] for name in ("responses", "threads", "mentions")}
+        bundle = self._store.load(self.summary.essay)
+        return {name: [Markup(bundle.page_html[root]) for root in roots]
+                for name, roots in self.summary.sections.items()}
+
+
 class ColloquyGenerator(Generator):
     """Reads content/comments, threads them onto essays, writes thread pages and feeds."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.colloquy = colloquy_settings.resolve(self.settings)
-        self.conversations: dict[str, Conversation] = {}
+        self.comments_root = Path(self.path) / self.colloquy["COLLOQUY_COMMENTS_DIR"]
+        self.parallel = can_fork(self.colloquy["COLLOQUY_WORKERS"])
+        self.site_key = self._site_fingerprint()
+        self.site_zone = ZoneInfo(self.settings.get("TIMEZONE") or "UTC")
+        self.max_depth = self.colloquy["COLLOQUY_MAX_DEPTH"]
+        self.summaries: dict[str, Summary] = {}
         self.problems: list[CommentFileError] = []
+        self._macro_module = None
+        self._temporary = None
+        self.store = BundleStore(self._bundle_dir())
+        self.preparer = Preparer(self.store, self.site_key, self.max_depth,
+                                 self.decorate, self._render_thread)
+        # Generators are all made before any reads content: prepare the comments now,
+        # in a second process, while Pelican reads the essays.
+        self._reading = Forked(self.parallel, self.preparer.prepare_all, self.comments_root)
+        self._writing: Forked | None = None
+
+    def _bundle_dir(self) -> Path:
         cache_path = self.settings.get("CACHE_PATH")
-        self.cache_dir = Path(cache_path) if cache_path else None
+        if cache_path and self.settings.get("CACHE_CONTENT", True):
+            return Path(cache_path) / "colloquy"
+        self._temporary = tempfile.mkdtemp(prefix="colloquy-")  # still one bundle at a time
+        return Path(self._temporary)
 
     # -- context -----------------------------------------------------------------------
 
     def generate_context(self):
-        essays = self._essays()
-        by_slug = {essay.slug: essay for essay in essays}
-        comments_root = Path(self.path) / self.colloquy["COLLOQUY_COMMENTS_DIR"]
-        comments, problems = load_comments(comments_root)
-        self._render(comments)
-        self.conversations, thread_problems = build_conversations(comments, set(by_slug))
-        self.problems = problems + thread_problems
+        essays = {essay.slug: essay for essay in self._essays()}
+        self.summaries = self._reading.result()
+        self.problems = self._cross_folder_problems(essays)
+        for summary in self.summaries.values():
+            self.problems.extend(summary.problems)
+        self.problems.sort(key=lambda p: (p.path, p.line))
         log_problems(self.problems)
         if self.colloquy["COLLOQUY_STRICT"] and self.problems:
             raise ColloquyError(
                 f"colloquy: {len(self.problems)} problem(s) in comment files and "
                 "COLLOQUY_STRICT is on; fix them (see `colloquy check`) or turn it off")
-        max_depth = self.colloquy["COLLOQUY_MAX_DEPTH"]
-        for slug, essay in by_slug.items():
-            conversation = self.conversations.get(slug) or Conversation(slug)
-            self.conversations[slug] = conversation
-            essay.conversation = conversation
-            for comment in conversation.by_id.values():
-                comment.permalink = self._permalink(comment, max_depth)
-        self.context["colloquy_conversations"] = self.conversations
+        for slug, essay in essays.items():
+            summary = self.summaries.get(slug) or Summary(slug, "")
+            essay.conversation = EssayConversation(summary, self.store)
+        self.context["colloquy_summaries"] = self.summaries
         self.context["colloquy_problems"] = self.problems
-        self.context["colloquy_max_depth"] = max_depth
+        # Everything thread pages and feeds need is known: write them alongside Pelican.
+        self._queue = get_context("fork").Value("i", 0)
+        if self.parallel:
+            self._writing = Forked(True, self._write_threads)
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
         names = ("articles", "drafts", "hidden_articles")
         return [a for name in names for a in self.context.get(name, [])]
 
-    def _render(self, comments: list[Comment]) -> None:
-        cache = markup.RenderCache(self._cache_file("colloquy-markup.pickle"))
-        rendered = cache.render_all([c.body for c in comments], self.colloquy["COLLOQUY_WORKERS"])
-        for comment, html in zip(comments, rendered):
-            comment.html = html
-        cache.save()
+    def _cross_folder_problems(self, essays) -> list[CommentFileError]:
+        """Folders that are not essays, and ids used in two folders (the later one yields)."""
+        problems, owner = [], {}
+        for essay in sorted(self.summaries):
+            summary = self.summaries[essay]
+            if essay not in essays:
+                for comment_id in summary.ids:
+                    problems.append(CommentFileError(
+                        self.comments_root / essay / f"{comment_id}.md", 1,
+                        f"no essay has the slug '{essay}'",
+                        "move the file into the folder of an existing essay (or add that essay)"))
+                del self.summaries[essay]
+                continue
+            taken = [i for i in summary.ids if i in owner]
+            for comment_id in taken:
+                problems.append(CommentFileError(
+                    self.comments_root / essay / f"{comment_id}.md", 1,
+                    f"duplicate id '{comment_id}' (also in "
+                    f"{display_path(str(self.comments_root / owner[comment_id] / comment_id))}.md)",
+                    "give one of the two comments a new id and file name"))
+            if taken:  # rare: prepare this folder again without the duplicates
+                folder = self.comments_root / essay
+                summary = self.summaries[essay] = self.preparer.prepare(
+                    folder, "", exclude=frozenset(taken))
+            owner.update((i, essay) for i in summary.ids)
+        return problems
 
-    def _permalink(self, comment: Comment, max_depth: int) -> str:
-        # Comments deeper than the essay page shows live on their thread page.
-        page = (essay_url(comment.essay) if comment.depth < max_depth
-                else thread_url(comment.essay, comment.thread_id))
-        return f"{page}#{comment.anchor}"
+    def decorate(self, conversation: Conversation) -> None:
+        """What pages need beyond the files: permalinks and dates in the site's zone."""
+        for comment in conversation.by_id.values():
+            # Comments deeper than the essay page shows live on their thread page.
+            page = (essay_url(comment.essay) if comment.depth < self.max_depth
+                    else thread_url(comment.essay, comment.thread_id))
+            comment.permalink = f"{page}#{comment.anchor}"
+            comment.local_date = comment.date.astimezone(self.site_zone)
 
-    def _cache_file(self, name: str) -> Path | None:
-        if not (self.cache_dir and self.settings.get("CACHE_CONTENT", True)):
-            return None
-        return self.cache_dir / name
+    def _render_thread(self, root: Comment, depth: int) -> str:
+        if self._macro_module is None:
+            values = {k: v for k, v in self.settings.items() if k.isupper()} | self.colloquy
+            self._macro_module = self.env.get_template("_conversation.html").make_module(values)
+        return str(self._macro_module.comment(root, {"slug": root.essay}, depth))
 
     # -- output ------------------------------------------------------------------------
 
     def generate_output(self, writer):
+        # Pelican has written its pages; help the second process finish the threads.
+        keys = self._write_threads()
+        if self._writing is not None:
+            try:
+                keys.update(self._writing.result())
+            except ChildProcessError as exc:
+                raise ColloquyError(f"colloquy: {exc}") from None
         outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
-                              self._site_fingerprint())
-        info = self._feed_info()
-        essays = [a for a in self.context.get("articles", [])]
-        template = self.get_template("thread")
-        for essay in essays:
-            conversation = essay.conversation
-            essay_key = []
-            for root in conversation.roots:
-                key = thread_fingerprint(root, essay)
-                essay_key.append(key)
-                page = thread_url(essay.slug, root.id)
-                if outputs.stale(page + "index.html", key):
-                    writer.write_file(page + "index.html", template, self.context,
-                                      article=essay, essay=essay, thread=root,
-                                      conversation=conversation,
-                                      page_feeds=thread_page_feeds(essay, root))
-                if outputs.stale(page + "feed.atom.xml", key):
-                    outputs.write(page + "feed.atom.xml", self._thread_feed(info, essay, root))
-            key = _hash(essay_key + [essay.title, essay.slug])
-            name = essay_url(essay.slug) + "comments.atom.xml"
-            if outputs.stale(name, key):
-                outputs.write(name, self._essay_comments_feed(info, essay))
-        self._write_site_feeds(info, essays, outputs)
+                              self.site_key)
+        outputs.keys.used.update(keys)
+        outputs.keys.changed = True
+        self._write_site_feeds(self._feed_info(), list(self.context.get("articles", [])), outputs)
         outputs.save()
+        if self._temporary:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+
+    def _cache_file(self, name: str) -> Path | None:
+        return None if self._temporary else self.store.directory / name
+
+    def _write_threads(self) -> dict[str, str]:
+        """Thread pages and per-essay and per-thread feeds, unchanged ones skipped.
+
+        Both processes run this: each claims the next batch of essays from a shared
+        counter until none is left. Returns the input hash of every file it wrote or kept.
+        """
+        outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
+                              self.site_key)
+        writer = Writer(self.output_path, settings=self.settings)
+        info = self._feed_info()
+        essays = list(self.context.get("articles", []))
+        template = self.get_template("thread")
+        while True:
+            with self._queue.get_lock():
+                start = self._queue.value
+                self._queue.value += BATCH
+            if start >= len(essays):
+                return outputs.keys.used
+            for essay in essays[start:start + BATCH]:
+                self._write_essay_threads(essay, writer, template, info, outputs)
+
+    def _write_essay_threads(self, essay, writer, template, info, outputs) -> None:
+        summary = essay.conversation.summary
+        essay_key = _hash([essay.title, essay.slug, str(essay.date), summary.key])
+        names = {}
+        for root_id, fingerprint in summary.fingerprints.items():
+            page = thread_url(essay.slug, root_id)
+            key = _hash([fingerprint, essay_key])
+            names[page + "index.html"] = names[page + "feed.atom.xml"] = key
+        names[essay_url(essay.slug) + "comments.atom.xml"] = essay_key
+        stale = [name for name, key in names.items() if outputs.stale(name, key)]
+        if not stale:
+            return  # nothing this essay's threads show has changed: no bundle to load
+        bundle = self.store.load(essay.slug)
+        conversation = bundle.conversation(essay.slug) if bundle else Conversation(essay.slug)
+        self.decorate(conversation)
+        for root in conversation.roots:
+            page = thread_url(essay.slug, root.id)
+            if page + "index.html" in stale:
+                writer.write_file(page + "index.html", template, self.context,
+                                  article=essay, essay=essay, thread=root,
+                                  thread_html=Markup(bundle.thread_html[root.id]),
+                                  page_feeds=thread_page_feeds(essay, root))
+            if page + "feed.atom.xml" in stale:
+                outputs.write(page + "feed.atom.xml", self._thread_feed(info, essay, root))
+        name = essay_url(essay.slug) + "comments.atom.xml"
+        if name in stale:
+            outputs.write(name, self._essay_comments_feed(info, essay, conversation))
 
     def _site_fingerprint(self) -> str:
         # Anything that changes every page: templates, site identity, plugin version.
         theme = Path(self.theme) / "templates"
         stamps = sorted((p.name, p.stat().st_mtime_ns) for p in theme.glob("*.html"))
-        keys = ("SITENAME", "SITEURL", "AUTHOR", "TIMEZONE", "DEFAULT_LANG")
+        keys = ("SITENAME", "SITEURL", "AUTHOR", "TIMEZONE", "DEFAULT_LANG", "FEED_DOMAIN")
         return _hash([stamps, [self.settings.get(k) for k in keys],
                       sorted(self.colloquy.items(), key=lambda kv: kv[0]),
                       markup.MARKUP_VERSION, __package__])
@@ -170,12 +304,13 @@ class ColloquyGenerator(Generator):
             verb = {"response": "responded to", "mention": "mentioned"}.get(comment.kind, "on")
             title = f"{comment.author} {verb} “{essay.title}”"
         content = comment.html
-        if comment.url:
-            content += f'<p><a href="{comment.url}">{comment.url}</a></p>'
+        if comment.url:  # hostile text like the body: escape before it joins the HTML
+            url = html.escape(comment.url, quote=True)
+            content += f'<p><a href="{url}" rel="nofollow ugc noopener">{url}</a></p>'
         return feeds.Entry(id=info.tag(f"comment/{comment.id}"), title=title,
-                           link=info.url(comment.permalink), published=comment.date,
-                           updated=comment.date, content_html=content, author=comment.author,
-                           in_reply_to=reply)
+                           link=info.url(comment.permalink), published=utc(comment.date),
+                           updated=utc(comment.date), content_html=content,
+                           author=comment.author, in_reply_to=reply)
 
     def _thread_feed(self, info, essay, root: Comment) -> bytes:
         page = thread_url(essay.slug, root.id)
@@ -187,14 +322,14 @@ class ColloquyGenerator(Generator):
             entries=[self._comment_entry(info, essay, c) for c in root.walk()],
             fallback_updated=root.date, threaded=True)
 
-    def _essay_comments_feed(self, info, essay) -> bytes:
+    def _essay_comments_feed(self, info, essay, conversation: Conversation) -> bytes:
         page = essay_url(essay.slug)
         return feeds.atom(
             info, feed_id=info.tag(f"essays/{essay.slug}/comments"),
             title=f"Comments on “{essay.title}”", page_url=info.url(page),
             self_url=info.url(page + "comments.atom.xml"),
             subtitle=f"The conversation on {info.site_name}",
-            entries=[self._comment_entry(info, essay, c) for c in essay.conversation.written],
+            entries=[self._comment_entry(info, essay, c) for c in conversation.written],
             fallback_updated=essay.date, threaded=True)
 
     def _write_site_feeds(self, info, essays, outputs: "OutputCache") -> None:
@@ -213,30 +348,29 @@ class ColloquyGenerator(Generator):
             entries=entries, fallback_updated=EPOCH)
         outputs.write("feeds/essays.atom.xml", atom_bytes)
         outputs.write("feeds/essays.rss.xml", rss_bytes)
+        outputs.write("feeds/comments.atom.xml", self._site_comments_feed(info, essays, limit))
+
+    def _site_comments_feed(self, info, essays, limit: int) -> bytes:
         by_slug = {a.slug: a for a in essays}
-        written = [c for a in essays for c in a.conversation.written]
-        written.sort(key=lambda c: (c.date, c.id), reverse=True)
-        outputs.write("feeds/comments.atom.xml", feeds.atom(
+        newest = sorted((r for a in essays for r in a.conversation.records),
+                        key=lambda r: (r.date, r.id), reverse=True)[:limit]
+        entries = []
+        for slug in {r.essay for r in newest}:  # one bundle at a time, for the few needed
+            conversation = self.store.load(slug).conversation(slug)
+            self.decorate(conversation)
+            wanted = {r.id for r in newest if r.essay == slug}
+            entries += [self._comment_entry(info, by_slug[slug], c)
+                        for c in conversation.written if c.id in wanted]
+        return feeds.atom(
             info, feed_id=info.tag("feeds/comments"), title=f"Comments on {info.site_name}",
             page_url=info.url(""), self_url=info.url("feeds/comments.atom.xml"),
-            subtitle="Every new comment, reply and response",
-            entries=[self._comment_entry(info, by_slug[c.essay], c) for c in written[:limit]],
-            fallback_updated=EPOCH, threaded=True))
+            subtitle="Every new comment, reply and response", entries=entries,
+            fallback_updated=EPOCH, threaded=True)
 
 
 def thread_page_feeds(essay, root: Comment) -> list[tuple[str, str]]:
     return [(f"Thread started by {root.author}", thread_url(essay.slug, root.id) + "feed.atom.xml"),
             (f"Comments on “{essay.title}”", essay_url(essay.slug) + "comments.atom.xml")]
-
-
-_SKIP_FIELDS = {"parent", "replies", "path", "body"}
-
-
-def thread_fingerprint(root: Comment, essay) -> str:
-    """A hash of everything a thread page or feed shows, to skip unchanged ones."""
-    names = [f.name for f in fields(Comment) if f.name not in _SKIP_FIELDS]
-    rows = [[getattr(c, n) for n in names] for c in root.walk()]
-    return _hash([rows, essay.title, essay.slug, str(essay.date)])
 
 
 def _hash(value) -> str:
@@ -247,23 +381,13 @@ class OutputCache:
     """Remembers the input hash of each generated file, to skip rewriting unchanged ones."""
 
     def __init__(self, path: Path | None, output_path: str, site_key: str):
-        self.path = path
         self.output = Path(output_path)
-        self.site_key = site_key
-        self.previous: dict[str, str] = {}
-        self.current: dict[str, str] = {}
-        if path and path.exists():
-            try:
-                with path.open("rb") as handle:
-                    stored_site_key, self.previous = pickle.load(handle)
-                if stored_site_key != site_key:
-                    self.previous = {}
-            except Exception:  # a torn cache only costs a full write
-                self.previous = {}
+        self.keys = BuildCache(path, site_key)
 
     def stale(self, name: str, key: str) -> bool:
-        self.current[name] = key
-        return self.previous.get(name) != key or not (self.output / name).exists()
+        unchanged = self.keys.get(name) == key and (self.output / name).exists()
+        self.keys.put(name, key)
+        return not unchanged
 
     def write(self, name: str, data: bytes) -> None:
         """Write bytes only when they differ, so unchanged feeds keep their mtime."""
@@ -278,11 +402,7 @@ class OutputCache:
         logger.info("Writing %s", target)
 
     def save(self) -> None:
-        if not self.path:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("wb") as handle:
-            pickle.dump((self.site_key, self.current), handle)
+        self.keys.save()
 
 
 def get_generators(pelican):

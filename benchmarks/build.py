@@ -1,0 +1,193 @@
+"""Build benchmark: a synthetic site, built cold and warm, with and without comments.
+
+    python benchmarks/build.py [--essays 1000] [--comments 20] [--depth 5]
+
+Each build runs `pelican` in its own process so time and peak memory are measured alone.
+Peak memory is the highest total PSS of the build's whole process tree (Pelican plus
+Colloquy's forked worker), sampled every 10 ms: shared pages are split, not counted twice. Prints the figures and the three ratios the
+static core promises: cold build with comments / without (≤ 1.3), warm rebuild after one
+new comment / cold build (≤ 0.35), peak memory with comments / without (≤ 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORDS = ("conversation attention reply essay reader slow careful listen answer question "
+         "thought network platform creation sharing community garden letter voice writing "
+         "paragraph argument kindness patience moderation response follow thread digest week "
+         "the a of and to in that is was for it with as on be at by this had not are but from").split()
+
+
+def sentence(rng: random.Random, low=8, high=22) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
+    return " ".join(words).capitalize() + "."
+
+
+def paragraph(rng, sentences=6) -> str:
+    return " ".join(sentence(rng) for _ in range(sentences))
+
+
+def essay_text(rng, index: int, date: datetime) -> str:
+    body = []
+    for section in range(5):  # ~1,300 words: long-form, like the real essays
+        body.append(f"## Part {section + 1}\n")
+        body += [paragraph(rng) for _ in range(3)]
+        if section == 2:
+            body.append("> " + sentence(rng))
+    return (f"Title: Essay number {index}\nDate: {date:%Y-%m-%d %H:%M}\nSlug: essay-{index}\n"
+            f"Tags: topic-{index % 12}, theme-{index % 5}\nSummary: {sentence(rng)}\n\n"
+            + "\n\n".join(body) + "\n")
+
+
+def comment_text(rng, cid: str, date: datetime, parent: str | None) -> str:
+    header = [f"id: {cid}", f"author: Reader {rng.randint(1, 400)}", f"date: {date.isoformat()}"]
+    if rng.random() < 0.3:
+        header.append(f"website: https://reader{rng.randint(1, 400)}.example/")
+    if parent:
+        header.append(f"reply-to: {parent}")
+    body = [paragraph(rng, rng.randint(1, 4)) for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.3:
+        body.insert(0, "> " + sentence(rng))
+    if rng.random() < 0.2:
+        body.append(f"More at https://example.org/{rng.randint(1, 10**6)}")
+    return "\n".join(header) + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def make_site(root: Path, essays: int, comments: int, depth: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
+    (root / "content" / "essays").mkdir(parents=True)
+    for index in range(essays):
+        date = start + timedelta(hours=13 * index)
+        (root / "content" / "essays" / f"essay-{index}.md").write_text(
+            essay_text(rng, index, date), encoding="utf-8")
+        folder = root / "content" / "comments" / f"essay-{index}"
+        folder.mkdir(parents=True)
+        chain: list[str] = []
+        for number in range(comments):
+            when = date + timedelta(hours=number + 1, minutes=rng.randint(0, 59))
+            cid = f"{when:%Y%m%d-%H%M%S}-{rng.getrandbits(24):06x}"
+            # Threads `depth` deep: each comment replies to the previous until the chain is full.
+            parent = chain[-1] if chain and len(chain) < depth else None
+            chain = chain + [cid] if parent else [cid]
+            (folder / f"{cid}.md").write_text(comment_text(rng, cid, when, parent), "utf-8")
+    settings = root / "pelicanconf.py"
+    settings.write_text(
+        f"exec(open({str(REPO / 'pelicanconf.py')!r}).read())\n"
+        f"PATH = {str(root / 'content')!r}\nOUTPUT_PATH = {str(root / 'output')!r}\n"
+        f"CACHE_PATH = {str(root / 'cache')!r}\nTHEME = {str(REPO / 'theme')!r}\n"
+        "SITEURL = 'https://bench.example'\nDEFAULT_PAGINATION = 20\n", encoding="utf-8")
+
+
+def tree_pss_kib(pid: int) -> int:
+    """Total proportional set size of a process and all its descendants."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def build(root: Path) -> tuple[float, float]:
+    """One pelican build in its own process: (seconds, peak memory of its tree in MiB)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "plugins"))
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "pelican", "-q", "-s",
+                                str(root / "pelicanconf.py")], env=env, cwd=root,
+                               stdout=subprocess.DEVNULL)
+    peak = 0
+
+    def sample():
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, tree_pss_kib(process.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    status = process.wait()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if status != 0:
+        raise SystemExit(f"build failed in {root}")
+    return elapsed, peak / 1024
+
+
+def add_one_comment(root: Path) -> None:
+    folder = root / "content" / "comments" / "essay-0"
+    parent = sorted(folder.iterdir())[0].stem
+    when = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    cid = f"{when:%Y%m%d-%H%M%S}-abcdef"
+    (folder / f"{cid}.md").write_text(
+        comment_text(random.Random(1), cid, when, parent), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--essays", type=int, default=1000)
+    parser.add_argument("--comments", type=int, default=20)
+    parser.add_argument("--depth", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=1, help="repeat and keep the best time")
+    parser.add_argument("--workdir", default=str(REPO / "benchmarks" / ".sites"))
+    args = parser.parse_args()
+
+    work = Path(args.workdir)
+    shutil.rmtree(work, ignore_errors=True)
+    plain, full = work / "without-comments", work / "with-comments"
+    make_site(plain, args.essays, 0, args.depth)
+    make_site(full, args.essays, args.comments, args.depth)
+    print(f"site: {args.essays} essays, {args.comments} comments each, threads {args.depth} deep, "
+          f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+    def cold(root):
+        best = (float("inf"), 0.0)
+        for _ in range(args.runs):
+            shutil.rmtree(root / "output", ignore_errors=True)
+            shutil.rmtree(root / "cache", ignore_errors=True)
+            result = build(root)
+            best = min(best, result)
+        return best
+
+    cold_plain, mem_plain = cold(plain)
+    cold_full, mem_full = cold(full)
+    warm = []
+    for _ in range(args.runs):
+        add_one_comment(full)
+        warm.append(build(full))
+        # Remove it again so each run adds one new comment to the same cached site.
+        for extra in (full / "content/comments/essay-0").glob("20300101-*.md"):
+            extra.unlink()
+        build(full)
+    warm_full, mem_warm = min(warm)
+
+    rows = [("cold build, no comments", cold_plain, mem_plain),
+            ("cold build, with comments", cold_full, mem_full),
+            ("warm rebuild, one new comment", warm_full, mem_warm)]
+    for name, seconds, mib in rows:
+        print(f"{name:32} {seconds:7.2f} s   peak {mib:7.1f} MiB")
+    print(f"ratio cold with/without comments   {cold_full / cold_plain:5.2f}  (goal ≤ 1.30)")
+    print(f"ratio warm rebuild / cold build     {warm_full / cold_full:5.2f}  (goal ≤ 0.35)")
+    print(f"ratio peak memory with/without      {mem_full / mem_plain:5.2f}  (goal ≤ 1.50)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Use the second core: work that runs in a forked process while Pelican goes on.
+
+Pelican itself is single-threaded. Two pieces of Colloquy's work do not depend on what
+Pelican does at the same moment, so they run in a forked child:
+- reading, rendering and threading comment files, while Pelican reads the essays;
+- writing thread pages and feeds, while Pelican writes essay and index pages.
+With one worker configured (or where fork is unavailable) both run inline instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import sys
+import traceback
+from typing import Any, Callable
+
+
+def can_fork(workers: int) -> bool:
+    return workers > 1 and hasattr(os, "fork")
+
+
+def _run_child(work: Callable[[], Any], out_fd: int | None) -> None:
+    """In the child: do the work, send its result, and never return into Pelican."""
+    code = 0
+    try:
+        result = work()
+        if out_fd is not None:
+            with os.fdopen(out_fd, "wb") as pipe:
+                pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+class Forked:
+    """`work()` started now in a forked child (or later inline); `result()` fetches it."""
+
+    def __init__(self, in_background: bool, work: Callable[..., Any], *args: Any,
+                 returns: bool = True):
+        self.pid = None
+        self._work = lambda: work(*args)
+        self._read_fd = None
+        if not in_background:
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read_fd, write_fd = os.pipe() if returns else (None, None)
+        pid = os.fork()
+        if pid == 0:
+            if read_fd is not None:
+                os.close(read_fd)
+            _run_child(self._work, write_fd)
+        self.pid = pid
+        if write_fd is not None:
+            os.close(write_fd)
+            self._read_fd = read_fd
+
+    def result(self) -> Any:
+        if self.pid is None:
+            return self._work()
+        data = None
+        if self._read_fd is not None:
+            with os.fdopen(self._read_fd, "rb") as pipe:  # read before waiting: no deadlock
+                payload = pipe.read()
+            data = pickle.loads(payload) if payload else None
+        _, status = os.waitpid(self.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise ChildProcessError("a Colloquy build worker failed; its error is shown above")
+        return data

@@ -1,0 +1,222 @@
+"""Conversation bundles: one essay's comments, prepared once, kept on disk.
+
+A build never holds every comment of a big site in memory at once. Each essay's comment
+folder is turned into a bundle — parsed, rendered, threaded, with each thread's HTML —
+and written to the cache folder; the main process keeps only a small `Summary` per essay
+(counts, thread ids, a light record per comment). Essay pages, thread pages and feeds load
+one bundle at a time. A folder whose files have not changed since the last build reuses
+its bundle without reading a single comment file.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from . import markup
+from .comments import Comment, parse_comment
+from .errors import CommentFileError
+from .threads import Conversation, build_conversations
+
+EXCERPT_CHARS = 280
+
+
+@dataclass(slots=True)
+class Record:
+    """One comment, light enough to keep for every comment of the site."""
+
+    id: str
+    essay: str
+    author: str
+    date: datetime
+    kind: str
+    thread_id: str
+    parent_id: str | None
+    is_author: bool
+    website: str | None
+    url: str | None
+    permalink: str
+    excerpt: str
+
+
+@dataclass
+class Summary:
+    """What the main process keeps of one essay's conversation."""
+
+    essay: str
+    key: str
+    ids: list[str] = field(default_factory=list)
+    sections: dict[str, list[str]] = field(default_factory=dict)  # section → root ids
+    fingerprints: dict[str, str] = field(default_factory=dict)    # root id → content hash
+    likes: int = 0
+    reposts: int = 0
+    problems: list[CommentFileError] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """Comments with words in them: everything but likes and reposts."""
+        return len(self.records)
+
+    @property
+    def last_date(self) -> datetime | None:
+        return max((r.date for r in self.records), default=None)
+
+
+@dataclass
+class Bundle:
+    """Everything one essay's pages and feeds need. Threads are rebuilt on load."""
+
+    comments: list[Comment]
+    page_html: dict[str, str]    # root id → thread as the essay page shows it (capped)
+    thread_html: dict[str, str]  # root id → the whole thread, for its own page
+    markup_version: str = markup.MARKUP_VERSION
+
+    def conversation(self, essay: str) -> Conversation:
+        return build_conversations(self.comments, {essay})[0].get(essay) or Conversation(essay)
+
+
+def folder_key(folder: Path, site_key: str) -> str:
+    """Changes whenever a file in the folder is added, removed or touched."""
+    try:
+        entries = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                         for e in os.scandir(folder) if e.name.endswith(".md"))
+    except FileNotFoundError:
+        entries = []
+    return markup.body_key(repr((site_key, entries)))
+
+
+class BundleStore:
+    """Bundles in one folder (Pelican's cache folder, or a temporary one)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def path(self, essay: str) -> Path:
+        return self.directory / f"{essay}.pickle"
+
+    def load(self, essay: str) -> Bundle | None:
+        try:
+            with self.path(essay).open("rb") as handle:
+                return pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
+            return None
+
+    def save(self, essay: str, bundle: Bundle) -> None:
+        tmp = self.path(essay).with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(bundle, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.path(essay))
+
+    def load_index(self) -> dict[str, Summary]:
+        try:
+            with (self.directory / "index.pickle").open("rb") as handle:
+                return pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
+            return {}
+
+    def save_index(self, summaries: dict[str, Summary]) -> None:
+        tmp = self.directory / f"index.{os.getpid()}.tmp"
+        with tmp.open("wb") as handle:
+            pickle.dump(summaries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.directory / "index.pickle")
+
+
+@dataclass
+class Preparer:
+    """Turns comment folders into bundles and summaries.
+
+    `decorate(conversation)` adds what pages need (permalinks, local dates, scores);
+    `render_thread(root, depth)` renders a thread's HTML with the theme's macro.
+    """
+
+    store: BundleStore
+    site_key: str
+    max_depth: int
+    decorate: Callable[[Conversation], None]
+    render_thread: Callable[[Comment, int], str]
+
+    def prepare_all(self, comments_root: Path) -> dict[str, Summary]:
+        previous = self.store.load_index()
+        summaries = {}
+        folders = sorted(p for p in comments_root.iterdir()
+                         if p.is_dir() and not p.name.startswith(".")) if comments_root.is_dir() else []
+        for folder in folders:
+            key = folder_key(folder, self.site_key)
+            old = previous.get(folder.name)
+            if old is not None and old.key == key and self.store.path(folder.name).exists():
+                summaries[folder.name] = old
+            else:
+                summaries[folder.name] = self.prepare(folder, key)
+        self.store.save_index(summaries)
+        return summaries
+
+    def prepare(self, folder: Path, key: str, exclude: frozenset[str] = frozenset()) -> Summary:
+        essay = folder.name
+        problems: list[CommentFileError] = []
+        comments = []
+        for path in sorted(folder.glob("*.md")):
+            if path.name.startswith(".") or path.stem in exclude:
+                continue
+            try:
+                comments.append(parse_comment(path, essay, problems))
+            except CommentFileError as exc:
+                problems.append(exc)
+        self._render_bodies(essay, comments)
+        conversation, thread_problems = build_conversations(comments, {essay})
+        conversation = conversation.get(essay) or Conversation(essay)
+        self.decorate(conversation)
+        summary = Summary(essay, key, problems=problems + thread_problems,
+                          ids=[c.id for c in comments], likes=len(conversation.likes),
+                          reposts=len(conversation.reposts))
+        bundle = Bundle(comments, {}, {})
+        summary.sections = {name: [c.id for c in getattr(conversation, name)]
+                            for name in ("responses", "threads", "mentions")}
+        for root in conversation.roots:
+            summary.fingerprints[root.id] = root.fingerprint = thread_fingerprint(root)
+            bundle.page_html[root.id] = self.render_thread(root, self.max_depth)
+            deepest = max(c.depth for c in root.walk())
+            bundle.thread_html[root.id] = (self.render_thread(root, 10**6)
+                                           if deepest >= self.max_depth
+                                           else bundle.page_html[root.id])
+        summary.records = [record(c) for c in conversation.written]
+        for comment in comments:  # flat on disk: deep threads would overflow pickle's stack
+            comment.parent, comment.replies = None, []
+        self.store.save(essay, bundle)
+        return summary
+
+    def _render_bodies(self, essay: str, comments: list[Comment]) -> None:
+        # Bodies unchanged since the last bundle keep their HTML: only new text is rendered.
+        old = self.store.load(essay)
+        reusable = old is not None and old.markup_version == markup.MARKUP_VERSION
+        known = {markup.body_key(c.body): c.html for c in old.comments} if reusable else {}
+        for comment in comments:
+            key = markup.body_key(comment.body)
+            comment.html = known.get(key) or markup.render(comment.body)
+            known[key] = comment.html
+
+
+def record(comment: Comment) -> Record:
+    text = " ".join(markup.text_of(comment.html).split())
+    if len(text) > EXCERPT_CHARS:
+        text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"
+    return Record(comment.id, comment.essay, comment.author, comment.date, comment.kind,
+                  comment.thread_id, comment.parent.id if comment.parent else None,
+                  comment.is_author, comment.website, comment.url, comment.permalink, text)
+
+
+_SKIP_FIELDS = {"parent", "replies", "path", "body"}
+
+
+def thread_fingerprint(root: Comment) -> str:
+    """A hash of everything a thread's HTML and feed show, to reuse or skip unchanged ones."""
+    from dataclasses import fields
+
+    names = [f.name for f in fields(Comment) if f.name not in _SKIP_FIELDS]
+    rows = [[getattr(c, n) for n in names] + [getattr(c, "permalink", "")] for c in root.walk()]
+    return markup.body_key(repr(rows))

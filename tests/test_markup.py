@@ -1,0 +1,57 @@
+"""Comment Markdown → sanitised HTML: one source, one expected result."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from colloquy.markup import render, sanitise, text_of
+from xss import VECTORS, fragment_bits
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_nothing_executable_survives(vector):
+    html = render(vector)
+    assert fragment_bits(html) == [], html
+
+
+def test_there_are_at_least_thirty_vectors():
+    assert len(VECTORS) >= 30
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("*em* and **strong**", "<p><em>em</em> and <strong>strong</strong></p>"),
+    ("> quoted\n\nreply", "<blockquote>\n<p>quoted</p>\n</blockquote>\n<p>reply</p>"),
+    ("`x < y`", "<p><code>x &lt; y</code></p>"),
+    ("# Big heading", "<p><strong>Big heading</strong></p>"),
+    ("<b>bold?</b>", "<p>&lt;b&gt;bold?&lt;/b&gt;</p>"),
+    ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+])
+def test_markdown_renders(source, expected):
+    assert render(source) == expected
+
+
+@pytest.mark.parametrize("source", [
+    "[a link](https://example.org/page)",
+    "see https://example.org/page.",
+    "<https://example.org/page>",
+])
+def test_links_get_nofollow_ugc_noopener(source):
+    links = lxml.html.fragment_fromstring(render(source), create_parent="div").findall(".//a")
+    assert [a.get("href") for a in links] == ["https://example.org/page"]
+    assert links[0].get("rel") == "nofollow ugc noopener"
+
+
+def test_relative_and_protocol_relative_links_lose_their_href():
+    html = render("[a](/admin) [b](//evil.example/x)")
+    assert "href" not in html
+
+
+def test_sanitise_keeps_allowed_html_from_imports():
+    assert sanitise('<p onclick="x()">Hi <a href="https://a.example">a</a></p>') == (
+        '<p>Hi <a href="https://a.example" rel="nofollow ugc noopener">a</a></p>')
+
+
+def test_text_of_gives_plain_text():
+    html = render("*Hi* & [there](https://x.example)\n\n> quoted <b>")
+    assert " ".join(text_of(html).split()) == "Hi & there quoted <b>"
