@@ -246,7 +246,7 @@ PAGE = _jinja.from_string("""<!doctype html>
        <input id="c-email" name="email" type="email" maxlength="254" value="{{ form.email }}"></p>
     <p><label for="c-body">{% if form.reply_to %}Your reply{% else %}Your comment{% endif %}</label>
        <textarea id="c-body" name="body" required rows="8" maxlength="{{ max_body }}">{{ form.body }}</textarea></p>
-    <p class="hint">Markdown works: *emphasis*, **strong**, [a link](https://…), &gt; a quote, `code`. No images or HTML.</p>
+    <p class="hint">Markdown works: *emphasis*, **strong**, [a link](https://…), &gt; a quote, `code`. HTML tags are removed: put code in `backticks`.</p>
     <p><button type="submit">{% if form.reply_to %}Send reply{% else %}Send comment{% endif %}</button></p>
   </form>
   {% endif %}
