@@ -373,12 +373,14 @@ async def post_comment(request: Request) -> Response:
             lambda store: store.intake(sub, intake.limits, now),
             after=lambda result: auto_publish(intake, *result))
     except Refused as refused:
+        logger.info("refused %d: %s", refused.status, refused.message)
         headers = {"retry-after": str(refused.retry_after)} if refused.retry_after else None
         if json_client:
             return JSONResponse({"error": refused.message}, refused.status, headers=headers)
         return refusal_page(intake, refused.status, refused.message, fields,
                             "Your comment was not sent yet", headers)
     except NeedsToken as problem:
+        logger.info("asked to confirm: %s", problem)
         message = f"{problem} Your comment is kept below: check it and send it again."
         if json_client:
             return JSONResponse({"error": message}, 403)
