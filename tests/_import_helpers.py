@@ -37,7 +37,8 @@ def pending_rows(site) -> list[dict]:
     db = sqlite3.connect(path)
     db.row_factory = sqlite3.Row
     try:
-        return [dict(row) for row in db.execute("SELECT * FROM pending ORDER BY id")]
+        return [dict(row) for row in db.execute(
+            "SELECT * FROM comments WHERE status = 'pending' ORDER BY id")]
     finally:
         db.close()
 
