@@ -36,7 +36,10 @@ TAG_SAVE_AS = "tags/{slug}/index.html"
 TAGS_SAVE_AS = "tags/index.html"
 ARCHIVES_SAVE_AS = "archives/index.html"
 DIRECT_TEMPLATES = ["index", "archives", "tags"]
-CATEGORY_SAVE_AS = ""
+# Pelican gives an essay its DEFAULT_CATEGORY only while category pages are on
+# (and fails on drafts without one), so they stay on.
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
 CATEGORIES_SAVE_AS = ""
 AUTHOR_SAVE_AS = ""
 AUTHORS_SAVE_AS = ""

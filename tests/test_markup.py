@@ -24,7 +24,9 @@ def test_there_are_at_least_thirty_vectors():
     ("> quoted\n\nreply", "<blockquote>\n<p>quoted</p>\n</blockquote>\n<p>reply</p>"),
     ("`x < y`", "<p><code>x &lt; y</code></p>"),
     ("# Big heading", "<p><strong>Big heading</strong></p>"),
-    ("<b>bold?</b>", "<p>&lt;b&gt;bold?&lt;/b&gt;</p>"),
+    ("<b>bold?</b> stays as text", "<p>bold? stays as text</p>"),
+    ("~~gone~~", "<p><del>gone</del></p>"),
+    ("3. third\n4. fourth", '<ol start="3">\n<li>third</li>\n<li>fourth</li>\n</ol>'),
     ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
 ])
 def test_markdown_renders(source, expected):
@@ -53,5 +55,5 @@ def test_sanitise_keeps_allowed_html_from_imports():
 
 
 def test_text_of_gives_plain_text():
-    html = render("*Hi* & [there](https://x.example)\n\n> quoted <b>")
+    html = render("*Hi* & [there](https://x.example)\n\n> quoted `<b>`")
     assert " ".join(text_of(html).split()) == "Hi & there quoted <b>"

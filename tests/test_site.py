@@ -338,3 +338,14 @@ def test_parallel_build_writes_the_same_site(conversation_site, tmp_path):
     parallel = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert serial.keys() == parallel.keys()
     assert [p for p in serial if serial[p] != parallel[p]] == []
+
+
+def test_drafts_build_and_keep_their_comments_quiet(site, caplog):
+    site.essay("published")
+    (site.content / "essays" / "draft.md").write_text(
+        "Title: A Draft\nDate: 2026-09-09\nStatus: draft\n\nNot yet.\n", encoding="utf-8")
+    site.comment("a-draft", "early", body="Seen in preview.")
+    with caplog.at_level(logging.WARNING, logger="colloquy"):
+        site.build()
+    assert (site.output / "drafts" / "draft.html").exists() or list(site.output.rglob("draft*"))
+    assert not [r for r in caplog.records if "no essay has the slug 'a-draft'" in r.getMessage()]

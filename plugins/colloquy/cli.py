@@ -18,7 +18,11 @@ def load_site_settings(settings_file: str = "pelicanconf.py") -> dict:
     if not path.exists():
         raise ColloquyError(f"{settings_file} not found; run colloquy from the site's folder "
                             "or pass --settings PATH")
-    return read_settings(str(path))
+    settings = read_settings(str(path))
+    # Where the site lives, for var/ paths (store, secret) and for rebuilds.
+    settings.setdefault("COLLOQUY_SITE_DIR", str(path.resolve().parent))
+    settings["colloquy_settings_file"] = str(path.resolve())
+    return settings
 
 
 def cmd_check(args) -> int:
@@ -73,16 +77,24 @@ def cmd_build(args) -> int:
 
 
 def cmd_dev(args) -> int:
-    """Build, then rebuild on change and serve the site on loopback."""
+    """Build, rebuild on change (pelican --autoreload), and serve the site with the comment
+    intake on loopback (colloquy serve), so reply forms work out of the box."""
     if cmd_build(args) != 0:
         return 1
-    command = [sys.executable, "-m", "pelican", "-s", args.settings, "--autoreload",
-               "--listen", "--bind", args.host, "--port", str(args.port)]
-    print(f"Serving http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    from .server import cmd_serve
+
+    command = [sys.executable, "-m", "pelican", "-s", args.settings, "--autoreload"]
+    watcher = subprocess.Popen(command)
     try:
-        return subprocess.call(command)
+        return cmd_serve(args)
     except KeyboardInterrupt:
         return 0
+    finally:
+        watcher.terminate()
+        try:
+            watcher.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,8 +127,54 @@ def build_parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="build, serve on loopback, rebuild on change")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=8000)
+    _serve_options(dev, access_log=True)
     dev.set_defaults(func=cmd_dev)
+
+    serve = commands.add_parser("serve", help="serve the built site and the comment intake")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    _serve_options(serve, access_log=False)
+    serve.set_defaults(func=_lazy("server", "cmd_serve"))
+
+    pending = commands.add_parser("pending", help="list comments waiting for moderation")
+    pending.add_argument("--essay", help="only this essay (slug)")
+    pending.add_argument("--full", action="store_true", help="show whole comments")
+    pending.add_argument("--json", action="store_true", help="machine-readable output")
+    pending.set_defaults(func=_lazy("moderation", "cmd_pending"))
+
+    approve = commands.add_parser("approve", help="publish pending comments")
+    approve.add_argument("ids", nargs="+", metavar="ID")
+    approve.add_argument("--rebuild", action=argparse.BooleanOptionalAction, default=None,
+                         help="rebuild the site afterwards (default: COLLOQUY_REBUILD)")
+    approve.set_defaults(func=_lazy("moderation", "cmd_approve"))
+
+    reject = commands.add_parser("reject", help="reject pending comments")
+    reject.add_argument("ids", nargs="+", metavar="ID")
+    reject.set_defaults(func=_lazy("moderation", "cmd_reject"))
+
+    purge = commands.add_parser("purge", help="erase e-mail/IP addresses past retention")
+    purge.set_defaults(func=_lazy("moderation", "cmd_purge"))
+
+    from .importers.command import register as register_import
+
+    register_import(commands)
     return parser
+
+
+def _lazy(module: str, name: str):
+    """A command whose module (and its imports: starlette, uvicorn) loads only when run."""
+    def run(args) -> int:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__package__}.{module}"), name)(args)
+    return run
+
+
+def _serve_options(parser, access_log: bool) -> None:
+    parser.add_argument("--access-log", action=argparse.BooleanOptionalAction,
+                        default=access_log, help="log every request")
+    parser.add_argument("--log-level", default="info",
+                        choices=["critical", "error", "warning", "info", "debug"])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,56 @@ SETTINGS: tuple[Setting, ...] = (
             "Processes used to render comment Markdown on a cold build (1 disables the pool)."),
     Setting("COLLOQUY_INTAKE_URL", "/intake",
             "Where reply forms post: the intake server's base URL (same origin by default)."),
+    # -- intake server and moderation (docs/intake.md, docs/moderation.md) ----------------
+    Setting("COLLOQUY_ENV", "development",
+            "'development' (safe local defaults, secret generated into var/) or 'production' "
+            "(every secret must come from the environment). The COLLOQUY_ENV environment "
+            "variable overrides this setting."),
+    Setting("COLLOQUY_SITE_DIR", None,
+            "The site folder, from which var/ paths are taken. Default: the folder of the "
+            "settings file given to `colloquy` (else the parent of PATH)."),
+    Setting("COLLOQUY_STORE_PATH", "var/colloquy.sqlite3",
+            "The intake store (SQLite, WAL). A relative path is taken from the site folder, "
+            "the one holding pelicanconf.py."),
+    Setting("COLLOQUY_SECRET_FILE", "var/colloquy-secret",
+            "Development only: where a generated form-token secret is kept when the "
+            "COLLOQUY_SECRET environment variable is not set (relative to the site folder)."),
+    Setting("COLLOQUY_MIN_FILL_SECONDS", 3,
+            "A form posted sooner than this after its page was served is refused as a bot."),
+    Setting("COLLOQUY_TOKEN_MAX_AGE", 2 * 24 * 3600,
+            "Seconds a form token stays valid; older forms get a 'confirm your comment' page."),
+    Setting("COLLOQUY_RATE_LIMIT", 5,
+            "Comments one address may send per COLLOQUY_RATE_WINDOW seconds (0 turns the "
+            "per-address limit off, e.g. for benchmarks)."),
+    Setting("COLLOQUY_RATE_WINDOW", 600,
+            "Length in seconds of the per-address rate-limit window."),
+    Setting("COLLOQUY_MAX_LINKS", 3,
+            "Most links a comment body may contain."),
+    Setting("COLLOQUY_MAX_BODY_CHARS", 10000,
+            "Longest comment body, in characters."),
+    Setting("COLLOQUY_MAX_NAME_CHARS", 80,
+            "Longest author name, in characters."),
+    Setting("COLLOQUY_MAX_REQUEST_BYTES", 64 * 1024,
+            "Largest request body the intake reads; bigger posts get 413."),
+    Setting("COLLOQUY_DUPLICATE_WINDOW", 7 * 24 * 3600,
+            "Seconds during which the same text sent again to the same essay is refused (409)."),
+    Setting("COLLOQUY_CHECK_ORIGIN", True,
+            "Refuse posts whose Origin (or Referer) header names another site."),
+    Setting("COLLOQUY_ALLOWED_ORIGINS", [],
+            "Extra origins allowed to post, e.g. ['https://www.example.org']. The request's own "
+            "host and SITEURL's origin are always allowed."),
+    Setting("COLLOQUY_TRUSTED_PROXIES", [],
+            "Addresses of reverse proxies whose X-Forwarded-For header is believed, e.g. "
+            "['127.0.0.1']. Empty: the peer address is the client's."),
+    Setting("COLLOQUY_AUTO_APPROVE_AFTER", 2,
+            "A commenter (matched by e-mail address) with this many approved comments is "
+            "published without waiting for moderation; 0 turns auto-approval off."),
+    Setting("COLLOQUY_REBUILD", False,
+            "Rebuild the site after `colloquy approve` (same as --rebuild) and after the "
+            "intake auto-approves a comment."),
+    Setting("COLLOQUY_RETENTION_DAYS", 30,
+            "Days after moderation when a comment's e-mail and IP address are erased from the "
+            "store and rejected comments are deleted."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

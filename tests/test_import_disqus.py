@@ -1,0 +1,103 @@
+"""Disqus XML: threads matched to essays, merged, sanitised, reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from colloquy.importers import ImportFileError
+
+from _import_helpers import (FIXTURES, body, comment_files, header, replies_of, run_import,
+                             snapshot, walking_site)
+
+EXPORT = FIXTURES / "disqus.xml"
+
+
+def test_threads_match_by_url_id_or_title_and_duplicates_merge(site):
+    walking_site(site)
+    report = run_import(site, "disqus", EXPORT)
+    files = comment_files(site)
+    assert sorted(files) == [
+        "on-walking-slowly/disqus-900001", "on-walking-slowly/disqus-900002",
+        "on-walking-slowly/disqus-900003", "on-walking-slowly/disqus-900005",
+        "the-price-of-a-like/disqus-900007", "the-price-of-a-like/disqus-900010"]
+    # 900003 sits in the https duplicate thread and replies across the merge.
+    assert header(files["on-walking-slowly/disqus-900003"])["reply-to"] == "disqus-900002"
+    assert any("merged" in w for w in report.warnings)
+
+
+def test_messages_are_sanitised_and_converted(site):
+    walking_site(site)
+    run_import(site, "disqus", EXPORT)
+    text = comment_files(site)["on-walking-slowly/disqus-900001"]
+    assert body(text) == ("Lovely piece. The **bread** detail made me laugh.\n\n"
+                          "More please — [my walks](https://reader.example/walks)")
+    assert "alert" not in text and "reader@reader.example" not in text
+
+
+def test_deleted_spam_missing_and_unmatched_are_skipped_and_reported(site):
+    walking_site(site)
+    report = run_import(site, "disqus", EXPORT)
+    assert report.skipped == {"deleted": 1, "spam": 1,
+                              "its thread is missing from the export": 1,
+                              "its thread matches no essay on this site": 1}
+    assert any("5999" in w for w in report.warnings)
+    assert any("tag/long-gone" in w for w in report.warnings)
+    # The reply to a deleted post climbs to the deleted post's parent.
+    files = comment_files(site)
+    assert header(files["on-walking-slowly/disqus-900005"])["reply-to"] == "disqus-900001"
+    # A post without a date takes the essay's, with a warning.
+    assert header(files["the-price-of-a-like/disqus-900010"])["date"].startswith("2019-05-01")
+    assert any("900010: no date" in w for w in report.warnings)
+
+
+def test_idempotent_and_round_trip(site):
+    walking_site(site)
+    run_import(site, "disqus", EXPORT)
+    before = snapshot(site.content)
+    again = run_import(site, "disqus", EXPORT)
+    assert snapshot(site.content) == before and again.total_imported == 0
+    assert again.already == 6
+    site.build()
+    doc = site.html("essays/on-walking-slowly/index.html")
+    assert replies_of(doc, "disqus-900001") == ["disqus-900002", "disqus-900005"]
+    assert replies_of(doc, "disqus-900002") == ["disqus-900003"]
+
+
+def test_nothing_matches_on_an_empty_site(site):
+    report = run_import(site, "disqus", EXPORT)
+    assert report.total_imported == 0
+    assert report.skipped["its thread matches no essay on this site"] == 7
+
+
+def test_bomb_refused(site, tmp_path):
+    bomb = tmp_path / "disqus.xml"
+    bomb.write_bytes(b'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+                     b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<disqus>&b;</disqus>')
+    with pytest.raises(ImportFileError, match="entity-expansion bomb"):
+        run_import(site, "disqus", bomb)
+
+
+def test_gzipped_export_as_disqus_sends_it(site, tmp_path):
+    import gzip
+
+    walking_site(site)
+    packed = tmp_path / "slowreplies-2024-01-15T10-00-00.000000-all.xml.gz"
+    packed.write_bytes(gzip.compress(EXPORT.read_bytes()))
+    assert run_import(site, "disqus", packed).total_imported == 6
+
+
+def test_unwritable_site_is_a_clear_error(site, tmp_path):
+    import os
+
+    from colloquy.errors import ColloquyError
+
+    walking_site(site)
+    comments = site.content / "comments"
+    os.chmod(comments, 0o500)
+    try:
+        if os.access(comments, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(ColloquyError, match="cannot write"):
+            run_import(site, "disqus", EXPORT)
+    finally:
+        os.chmod(comments, 0o700)
