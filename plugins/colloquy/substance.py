@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 from .comments import Comment
@@ -73,6 +74,7 @@ class Assessment(NamedTuple):
     reason: str
 
 
+@lru_cache(maxsize=1024)   # a folder's comments are scored, then recorded: analyse once
 def analyse(body: str) -> Text:
     """Own words and links of a Markdown body, with simple line rules and regexes.
 
