@@ -34,7 +34,10 @@ def test_thread_followup_links_both_ways(site):
     thread = site.html("essays/origin/threads/root/index.html")
     assert thread.xpath("//p[contains(@class,'followed-up')]/a/@href") == [
         "https://essays.example/essays/sequel/"]
-    # The follow-up is part of its week's digest.
+    # The thread's digest names the essay it prompted; the follow-up is in its own week's.
+    thread_week = site.html("digest/2026-w36/index.html")
+    assert thread_week.xpath("//li[@class='digest-thread']/p[@class='meta']/a/@href") == [
+        "https://essays.example/essays/sequel/"]
     week = site.html("digest/2026-w38/index.html")
     assert week.xpath("//ul[@class='digest-followups']/li/a[1]/@href") == [
         "https://essays.example/essays/sequel/"]
