@@ -52,6 +52,7 @@ class Forked:
         sys.stdout.flush()
         sys.stderr.flush()
         read_fd, write_fd = os.pipe() if returns else (None, None)
+        self._read_fd = read_fd
         pid = os.fork()
         if pid == 0:
             if read_fd is not None:
@@ -60,7 +61,6 @@ class Forked:
         self.pid = pid
         if write_fd is not None:
             os.close(write_fd)
-            self._read_fd = read_fd
 
     def result(self) -> Any:
         if self.pid is None:
