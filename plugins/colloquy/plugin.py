@@ -198,6 +198,8 @@ class ColloquyGenerator(Generator):
                     else thread_url(comment.essay, comment.thread_id))
             comment.permalink = f"{page}#{comment.anchor}"
             comment.local_date = comment.date.astimezone(self.site_zone)
+            # How the reply form names this comment ("Replying to …").
+            comment.snippet = " ".join(comment.body[:120].split())[:60]
 
     def _render_thread(self, root: Comment, depth: int) -> str:
         if self._macro_module is None:
