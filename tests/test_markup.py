@@ -57,3 +57,15 @@ def test_sanitise_keeps_allowed_html_from_imports():
 def test_text_of_gives_plain_text():
     html = render("*Hi* & [there](https://x.example)\n\n> quoted `<b>`")
     assert " ".join(text_of(html).split()) == "Hi & there quoted <b>"
+
+
+def test_rendering_does_not_leak_memory():
+    def rss_kib():
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+    body = "Some *text* with https://example.org/x and ~~more~~ words. " * 10
+    render(body)
+    before = rss_kib()
+    for number in range(5000):
+        render(f"{body} {number}")
+    assert rss_kib() - before < 8 * 1024  # the stock wrapper leaked ~70 MiB here

@@ -9,6 +9,7 @@ With one worker configured (or where fork is unavailable) both run inline instea
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -52,15 +53,20 @@ class Forked:
         sys.stdout.flush()
         sys.stderr.flush()
         read_fd, write_fd = os.pipe() if returns else (None, None)
+        self._read_fd = read_fd
+        # Frozen objects are never traversed by the child's garbage collector, so the pages
+        # it shares with the parent stay shared instead of being copied.
+        gc.freeze()
         pid = os.fork()
-        if pid == 0:
+        if pid:
+            gc.unfreeze()
+        else:
             if read_fd is not None:
                 os.close(read_fd)
             _run_child(self._work, write_fd)
         self.pid = pid
         if write_fd is not None:
             os.close(write_fd)
-            self._read_fd = read_fd
 
     def result(self) -> Any:
         if self.pid is None:

@@ -116,10 +116,7 @@ class BundleStore:
             return None
 
     def save(self, essay: str, bundle: Bundle) -> None:
-        tmp = self.path(essay).with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
-            pickle.dump(bundle, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path(essay))
+        _dump(bundle, self.path(essay))
 
     def load_index(self) -> dict[str, Summary]:
         try:
@@ -129,10 +126,18 @@ class BundleStore:
             return {}
 
     def save_index(self, summaries: dict[str, Summary]) -> None:
-        tmp = self.directory / f"index.{os.getpid()}.tmp"
-        with tmp.open("wb") as handle:
-            pickle.dump(summaries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.directory / "index.pickle")
+        _dump(summaries, self.directory / "index.pickle")
+
+
+def _dump(value, target: Path) -> None:
+    """Pickle atomically, without a memo: the data is a tree (threads are stored flat),
+    and a memo of every object of a big site would cost more memory than the data."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as handle:
+        pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True
+        pickler.dump(value)
+    tmp.replace(target)
 
 
 @dataclass

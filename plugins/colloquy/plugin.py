@@ -122,7 +122,9 @@ class ColloquyGenerator(Generator):
                                  self.decorate, self._render_thread)
         # Generators are all made before any reads content: prepare the comments now,
         # in a second process, while Pelican reads the essays.
-        self._reading = Forked(self.parallel, self.preparer.prepare_all, self.comments_root)
+        # The child leaves its results on disk and exits at once, freeing its memory.
+        self._reading = Forked(self.parallel, self.preparer.prepare_all, self.comments_root,
+                               returns=False)
         self._writing: Forked | None = None
 
     def _bundle_dir(self) -> Path:
@@ -136,7 +138,7 @@ class ColloquyGenerator(Generator):
 
     def generate_context(self):
         essays = {essay.slug: essay for essay in self._essays()}
-        self.summaries = self._reading.result()
+        self.summaries = self._reading.result() or self.store.load_index()
         self.problems = self._cross_folder_problems(essays)
         for summary in self.summaries.values():
             self.problems.extend(summary.problems)
@@ -199,6 +201,8 @@ class ColloquyGenerator(Generator):
                     else thread_url(comment.essay, comment.thread_id))
             comment.permalink = f"{page}#{comment.anchor}"
             comment.local_date = comment.date.astimezone(self.site_zone)
+            # How the reply form names this comment ("Replying to …").
+            comment.snippet = " ".join(comment.body[:120].split())[:60]
         # Scores are per essay; set before threads render (reshares are marked there).
         substance.score_conversation(conversation)
 
