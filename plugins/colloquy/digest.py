@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import feeds, substance
@@ -258,12 +258,27 @@ def markdown_renderer(settings: dict):
 
 @dataclass
 class Featured:
-    """A contribution shown in a digest, with its excerpt and its score terms."""
+    """A contribution shown in a digest; excerpt and score terms are made when shown."""
 
     comment: Record
     essay: Any
-    excerpt: str
-    terms: tuple = ()
+    words: int = 0   # excerpt length
+
+    @property
+    def excerpt(self) -> str:
+        return _words(self.comment.excerpt, self.words)
+
+    @property
+    def terms(self) -> tuple:
+        return substance.assess(self.comment).terms
+
+
+class ThreadLink(NamedTuple):
+    """An active thread listed without excerpts."""
+
+    essay: Any
+    root: Record
+    count: int
 
 
 @dataclass
@@ -288,7 +303,7 @@ class ThreadDigest:
 class WeekDigest:
     week: Week
     threads: list[ThreadDigest] = field(default_factory=list)       # ranked, with excerpts
-    more_threads: list[ThreadDigest] = field(default_factory=list)  # also active, links only
+    more_threads: list[ThreadLink] = field(default_factory=list)    # also active, links only
     responses: list[Featured] = field(default_factory=list)
     followups: list[FollowupLink] = field(default_factory=list)
     new_voices: list[Featured] = field(default_factory=list)
@@ -403,7 +418,8 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
             [], any(r.is_author for r in new)))
     digest.threads.sort(key=lambda t: (-t.score, -max(r.date for r in t.new).timestamp(),
                                        t.essay.slug, t.root.id))
-    digest.more_threads = digest.threads[max_threads:]
+    digest.more_threads = [ThreadLink(t.essay, t.root, len(t.new))
+                           for t in digest.threads[max_threads:]]
     del digest.threads[max_threads:]
     for thread in digest.threads:
         readers = sorted((r for r in thread.new if not r.reshare and not r.is_author),
@@ -419,7 +435,7 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
     digest.followups = sorted(followups, key=lambda f: (f.date, f.slug))
     voices = [r for r in records if not r.is_author and not r.reshare and r.kind != "mention"
               and first_seen.get(r.author.casefold()) == (r.date, r.id)]
-    digest.new_voices = [Featured(r, by_slug[r.essay], _words(r.excerpt, 20)) for r in voices]
+    digest.new_voices = [Featured(r, by_slug[r.essay], 20) for r in voices]
     people = {r.author.casefold() for r in records if not r.is_author and r.kind != "mention"}
     counts = [
         (len(records), "comment"),
@@ -442,7 +458,7 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
 
 
 def _featured(r: Record, essay) -> Featured:
-    return Featured(r, essay, _words(r.excerpt, EXCERPT_WORDS), substance.assess(r).terms)
+    return Featured(r, essay, EXCERPT_WORDS)
 
 
 def _words(text: str, limit: int) -> str:
@@ -465,9 +481,9 @@ def featured_marks(weeks: list[WeekDigest]) -> dict[str, list[FeaturedMark]]:
 
 # -- the build ---------------------------------------------------------------------------
 
-def notes_key(essay) -> str:
+def notes_key(essay, context: "DigestContext") -> str:
     """What thread pages show beyond their thread: follow-ups and featured marks."""
-    return repr((getattr(essay, "followups", []), getattr(essay, "featured_marks", [])))
+    return repr((getattr(essay, "followups", None), context.marks.get(essay.slug)))
 
 
 @dataclass
@@ -476,6 +492,7 @@ class DigestContext:
     notes: dict[Week, Note]
     problems: list[CommentFileError]
     now: datetime
+    marks: dict[str, list[FeaturedMark]]   # essay slug → its comments quoted in digests
 
 
 def prepare(generator) -> DigestContext:
@@ -500,16 +517,17 @@ def prepare(generator) -> DigestContext:
     weeks, week_problems = collect(articles, summaries, tz, now, notes,
                                    colloquy["COLLOQUY_DIGEST_THREADS"])
     problems += note_problems + week_problems
+    # Kept in the context, not on each essay: an attribute on a thousand essays costs a MB.
     marks = featured_marks(weeks)
-    for article in articles:
-        article.featured_marks = marks.get(article.slug, [])
+    generator.context["colloquy_featured"] = marks
+
     log_problems(problems)
     if colloquy["COLLOQUY_STRICT"] and problems:
         raise ColloquyError(
             f"colloquy: {len(problems)} problem(s) in follow-up lines or digest files and "
             "COLLOQUY_STRICT is on; fix them (see `colloquy check`) or turn it off")
     generator.context["colloquy_digest_weeks"] = weeks
-    return DigestContext(weeks, notes, problems, now)
+    return DigestContext(weeks, notes, problems, now, marks)
 
 
 def _hash(value) -> str:

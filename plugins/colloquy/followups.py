@@ -90,9 +90,11 @@ def attach(essays, records: dict, known_unpublished: set[str] = frozenset()
     """
     by_slug = {e.slug: e for e in essays}
     problems: list[CommentFileError] = []
+    # Only essays involved get the attributes (templates read a missing one as empty):
+    # one more attribute on each of a thousand essays costs a megabyte.
     for essay in essays:
-        essay.followup_of = None
-        essay.followups = []
+        if getattr(essay, "followup_of", None) is not None or getattr(essay, "followups", None):
+            essay.followup_of, essay.followups = None, []
     for essay in sorted(essays, key=lambda e: (e.date, e.slug)):
         value = reference_of(essay)
         if value is None:
@@ -103,7 +105,10 @@ def attach(essays, records: dict, known_unpublished: set[str] = frozenset()
         if link is None:
             continue
         essay.followup_of = link
-        by_slug[link.target_slug].followups.append(link)
+        target = by_slug[link.target_slug]
+        if not getattr(target, "followups", None):
+            target.followups = []
+        target.followups.append(link)
     return problems
 
 

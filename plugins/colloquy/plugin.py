@@ -259,7 +259,7 @@ class ColloquyGenerator(Generator):
     def _write_essay_threads(self, essay, writer, template, info, outputs) -> None:
         summary = essay.conversation.summary
         essay_key = _hash([essay.title, essay.slug, str(essay.date), summary.key,
-                           digest.notes_key(essay)])  # follow-ups, featured marks
+                           digest.notes_key(essay, self.digest)])  # follow-ups, marks
         names = {}
         for root_id, fingerprint in summary.fingerprints.items():
             page = thread_url(essay.slug, root_id)

@@ -74,7 +74,7 @@ class Assessment(NamedTuple):
     reason: str
 
 
-@lru_cache(maxsize=1024)   # a folder's comments are scored, then recorded: analyse once
+@lru_cache(maxsize=256)   # a folder's comments are scored, then recorded: analyse once
 def analyse(body: str) -> Text:
     """Own words and links of a Markdown body, with simple line rules and regexes.
 
