@@ -36,6 +36,7 @@ WEEK_RE = re.compile(r"(\d{4})-[Ww](\d{2})")
 HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 FEATURED_PER_THREAD = 2    # excerpts per thread, from different people
 EXCERPT_WORDS = 40
+MORE_THREADS = 20          # other active threads listed as links; the rest are counted
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
@@ -304,6 +305,7 @@ class WeekDigest:
     week: Week
     threads: list[ThreadDigest] = field(default_factory=list)       # ranked, with excerpts
     more_threads: list[ThreadLink] = field(default_factory=list)    # also active, links only
+    unlisted_threads: int = 0                                       # active, not even linked
     responses: list[Featured] = field(default_factory=list)
     followups: list[FollowupLink] = field(default_factory=list)
     new_voices: list[Featured] = field(default_factory=list)
@@ -419,7 +421,9 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
     digest.threads.sort(key=lambda t: (-t.score, -max(r.date for r in t.new).timestamp(),
                                        t.essay.slug, t.root.id))
     digest.more_threads = [ThreadLink(t.essay, t.root, len(t.new))
-                           for t in digest.threads[max_threads:]]
+                           for t in digest.threads[max_threads:max_threads + MORE_THREADS]]
+    digest.unlisted_threads = max(0, len(digest.threads) - max_threads - MORE_THREADS)
+    active = len(digest.threads)
     del digest.threads[max_threads:]
     for thread in digest.threads:
         readers = sorted((r for r in thread.new if not r.reshare and not r.is_author),
@@ -439,7 +443,7 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
     people = {r.author.casefold() for r in records if not r.is_author and r.kind != "mention"}
     counts = [
         (len(records), "comment"),
-        (len(digest.threads) + len(digest.more_threads), "active thread"),
+        (active, "active thread"),
         (len({r.essay for r in records}), "essay talked about"),
         (len(people), "person"),
         (len(digest.new_voices), "new voice"),
@@ -534,37 +538,52 @@ def _hash(value) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def week_key(week: WeekDigest) -> list:
+    """Everything a week's page shows, cheaply: its page is rewritten only when this moves."""
+    return [week.title, week.span, week.note.html if week.note else "", week.tallies,
+            [(t.essay.slug, t.root.id, t.root.author, t.score, len(t.new), t.people,
+              t.author_took_part, [(f.comment.id, f.comment.substance, f.comment.excerpt,
+                                    f.comment.replies_drawn, f.comment.author_replied)
+                                   for f in t.featured], t.followups) for t in week.threads],
+            [(t.essay.slug, t.root.id, t.count) for t in week.more_threads],
+            week.unlisted_threads,
+            [(f.comment.id, f.comment.excerpt) for f in week.responses + week.new_voices],
+            week.followups, str(week.published)]
+
+
 def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: DigestContext
                  ) -> None:
-    """generate_output step: one page per published week, the archive, the feeds."""
+    """generate_output step: one page per published week, the archive, the feeds.
+
+    Memory: only the weeks in the feed are rendered for it (without the list of other
+    active threads), one at a time; pages are rendered only when their week changed.
+    """
     body = generator.env.get_template("_digest_week.html")
     page = generator.get_template("digest")
     index = generator.get_template("digest_index")
     site_url = generator.settings.get("SITEURL", "")
+    limit = generator.colloquy["COLLOQUY_DIGEST_FEED_ITEMS"]
     entries = []
-    for week in context.weeks:
-        content = body.render(week=week, base=info.site_url, explain=False)
-        # The page adds each excerpt's score terms ("Why this is here") to the feed's content.
-        key = _hash([content, site_url, [(f.comment.id, f.terms) for t in week.threads
-                                         for f in t.featured]])
-        if outputs.stale(week.url + "index.html", key):
+    for number, week in enumerate(context.weeks):
+        if outputs.stale(week.url + "index.html", _hash([week_key(week), site_url])):
             # base.html links the digest feeds from every page: no page_feeds needed.
             writer.write_file(week.url + "index.html", page, generator.context, week=week)
-        entries.append(feeds.Entry(
-            id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
-            link=info.url(week.url), published=week.published.astimezone(timezone.utc),
-            updated=week.published.astimezone(timezone.utc),
-            content_html=content, author=info.author))
+        if number < limit:
+            entries.append(feeds.Entry(
+                id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
+                link=info.url(week.url), published=week.published.astimezone(timezone.utc),
+                updated=week.published.astimezone(timezone.utc), author=info.author,
+                content_html=body.render(week=week, base=info.site_url, explain=False,
+                                         in_feed=True)))
     key = _hash([[(w.slug, w.title, w.tally_text) for w in context.weeks], site_url])
     if outputs.stale("digest/index.html", key):
         writer.write_file("digest/index.html", index, generator.context, weeks=context.weeks)
-    limit = generator.colloquy["COLLOQUY_FEED_ITEMS"]
     atom_bytes, rss_bytes = feeds.atom_and_rss(
         info, feed_id=info.tag("feeds/digest"), title=f"{info.site_name}: weekly digest",
         page_url=info.url("digest/"), atom_url=info.url("feeds/digest.atom.xml"),
         rss_url=info.url("feeds/digest.rss.xml"),
         subtitle="The week's conversations, gathered by the author",
-        entries=entries[:limit], fallback_updated=EPOCH)
+        entries=entries, fallback_updated=EPOCH)
     outputs.write("feeds/digest.atom.xml", atom_bytes)
     outputs.write("feeds/digest.rss.xml", rss_bytes)
 
@@ -733,7 +752,8 @@ def draft_text(digest: WeekDigest, site_url: str, running: bool, tz=timezone.utc
     if not digest.threads:
         lines.append("(none)")
     if digest.more_threads:
-        lines.append(f"... and {len(digest.more_threads)} more active threads, listed as links.")
+        others = len(digest.more_threads) + digest.unlisted_threads
+        lines.append(f"... and {others} more active threads.")
     if digest.responses:
         lines += ["", "Responses from other sites:"]
         lines += [_safe(f"- {r.comment.author} on “{_plain(r.essay.title)}”: {r.comment.url}")

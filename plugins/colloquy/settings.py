@@ -30,6 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COLLOQUY_DIGEST_THREADS", 10,
             "Threads a week's digest shows with excerpts, best first; other active threads "
             "are listed as links."),
+    Setting("COLLOQUY_DIGEST_FEED_ITEMS", 12,
+            "Weeks in the digest feed, newest first (each entry carries a whole week)."),
     Setting("COLLOQUY_STRICT", False,
             "Fail the build when any comment file has a problem (otherwise log and go on)."),
     Setting("COLLOQUY_MAX_DEPTH", 4,
