@@ -238,16 +238,23 @@ def load_notes(folder: Path, tz, now: datetime, render=None
 
 
 def markdown_renderer(settings: dict):
-    """The site's own Markdown settings, for the author's (trusted) words."""
-    import markdown
+    """The site's own Markdown settings, for the author's (trusted) words.
 
-    config = dict(settings.get("MARKDOWN") or {})
-    configs = dict(config.get("extension_configs") or {})
-    extensions = list(configs) + [e for e in config.get("extensions", []) if e not in configs]
-    md = markdown.Markdown(extensions=extensions, extension_configs=configs,
-                           output_format=config.get("output_format", "html5"))
+    The Markdown instance is made on first use: most builds have few notes or none.
+    """
+    made = []
 
     def render(text: str) -> str:
+        if not made:
+            import markdown
+
+            config = dict(settings.get("MARKDOWN") or {})
+            configs = dict(config.get("extension_configs") or {})
+            extensions = list(configs) + [e for e in config.get("extensions", [])
+                                          if e not in configs]
+            made.append(markdown.Markdown(extensions=extensions, extension_configs=configs,
+                                          output_format=config.get("output_format", "html5")))
+        md = made[0]
         md.reset()
         return md.convert(text)
     return render
@@ -361,14 +368,23 @@ def collect(essays, summaries: dict, tz, now: datetime, notes: dict[Week, Note],
     tallies: dict[Week, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     first_seen: dict[str, tuple] = {}
     by_id: dict[tuple[str, str], Record] = {}
+    weeks_by_day: dict[date, Week] = {}
+
+    def week_of(moment: datetime) -> Week:   # one Week per local day, not per comment
+        day = moment.astimezone(tz).date()
+        found = weeks_by_day.get(day)
+        if found is None:
+            found = weeks_by_day[day] = Week(*day.isocalendar()[:2])
+        return found
+
     for slug, summary in summaries.items():
         if slug not in by_slug:
             continue   # drafts' conversations stay out of the digest
         for kind, moment in summary.tallies:
-            tallies[Week.of(moment, tz)][kind] += 1
+            tallies[week_of(moment)][kind] += 1
         for r in summary.records:
             by_id[(slug, r.id)] = r
-            written[Week.of(r.date, tz)].append(r)
+            written[week_of(r.date)].append(r)
             if not r.is_author and not r.reshare and r.kind != "mention":
                 person = r.author.casefold()   # a mention is a site linking here, not a voice
                 order = (r.date, r.id)
@@ -555,29 +571,34 @@ def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: Dige
                  ) -> None:
     """generate_output step: one page per published week, the archive, the feeds.
 
-    Memory: only the weeks in the feed are rendered for it (without the list of other
-    active threads), one at a time; pages are rendered only when their week changed.
+    A page is rendered only when what its week shows changed; the feed only when one of
+    its weeks did, and then only those weeks, without the list of other active threads.
     """
     body = generator.env.get_template("_digest_week.html")
     page = generator.get_template("digest")
     index = generator.get_template("digest_index")
     site_url = generator.settings.get("SITEURL", "")
     limit = generator.colloquy["COLLOQUY_DIGEST_FEED_ITEMS"]
-    entries = []
-    for number, week in enumerate(context.weeks):
-        if outputs.stale(week.url + "index.html", _hash([week_key(week), site_url])):
+    keys = {week.slug: _hash([week_key(week), site_url]) for week in context.weeks}
+    for week in context.weeks:
+        if outputs.stale(week.url + "index.html", keys[week.slug]):
             # base.html links the digest feeds from every page: no page_feeds needed.
             writer.write_file(week.url + "index.html", page, generator.context, week=week)
-        if number < limit:
-            entries.append(feeds.Entry(
-                id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
-                link=info.url(week.url), published=week.published.astimezone(timezone.utc),
-                updated=week.published.astimezone(timezone.utc), author=info.author,
-                content_html=body.render(week=week, base=info.site_url, explain=False,
-                                         in_feed=True)))
     key = _hash([[(w.slug, w.title, w.tally_text) for w in context.weeks], site_url])
     if outputs.stale("digest/index.html", key):
         writer.write_file("digest/index.html", index, generator.context, weeks=context.weeks)
+    in_feed = context.weeks[:limit]
+    key = _hash([[keys[w.slug] for w in in_feed], info])
+    stale = [outputs.stale(name, key) for name in ("feeds/digest.atom.xml",
+                                                   "feeds/digest.rss.xml")]
+    if not any(stale):
+        return   # no week in the feed changed: skip rendering it
+    entries = [feeds.Entry(
+        id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
+        link=info.url(week.url), published=week.published.astimezone(timezone.utc),
+        updated=week.published.astimezone(timezone.utc), author=info.author,
+        content_html=body.render(week=week, base=info.site_url, explain=False, in_feed=True))
+        for week in in_feed]
     atom_bytes, rss_bytes = feeds.atom_and_rss(
         info, feed_id=info.tag("feeds/digest"), title=f"{info.site_name}: weekly digest",
         page_url=info.url("digest/"), atom_url=info.url("feeds/digest.atom.xml"),
