@@ -32,7 +32,7 @@ from pelican.writers import Writer
 
 from . import digest, feeds, markup, substance, settings as colloquy_settings
 from .background import Forked, can_fork
-from .bundles import BundleStore, Preparer, Record, Summary, folder_key
+from .bundles import BundleStore, Preparer, Record, Summary
 from .cache import BuildCache
 from .comments import Comment
 from .errors import ColloquyError, CommentFileError
