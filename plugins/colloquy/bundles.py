@@ -81,8 +81,11 @@ class Bundle:
 
     comments: list[Comment]
     page_html: dict[str, str]    # root id → thread as the essay page shows it (capped)
-    thread_html: dict[str, str]  # root id → the whole thread, for its own page
+    thread_html: dict[str, str]  # root id → the whole thread, where it differs from that
     markup_version: str = markup.MARKUP_VERSION
+
+    def whole_thread(self, root_id: str) -> str:
+        return self.thread_html.get(root_id) or self.page_html[root_id]
 
     def conversation(self, essay: str) -> Conversation:
         return build_conversations(self.comments, {essay})[0].get(essay) or Conversation(essay)
@@ -145,14 +148,15 @@ class Preparer:
     """Turns comment folders into bundles and summaries.
 
     `decorate(conversation)` adds what pages need (permalinks, local dates, scores);
-    `render_thread(root, depth)` renders a thread's HTML with the theme's macro.
+    `render_thread(root)` renders a thread's HTML with the theme's macros: as the essay
+    page shows it (capped at COLLOQUY_MAX_DEPTH) and whole, for the thread page.
     """
 
     store: BundleStore
     site_key: str
     max_depth: int
     decorate: Callable[[Conversation], None]
-    render_thread: Callable[[Comment, int], str]
+    render_thread: Callable[[Comment], tuple[str, str]]
 
     def prepare_all(self, comments_root: Path) -> dict[str, Summary]:
         previous = self.store.load_index()
@@ -192,11 +196,10 @@ class Preparer:
                             for name in ("responses", "threads", "mentions")}
         for root in conversation.roots:
             summary.fingerprints[root.id] = root.fingerprint = thread_fingerprint(root)
-            bundle.page_html[root.id] = self.render_thread(root, self.max_depth)
-            deepest = max(c.depth for c in root.walk())
-            bundle.thread_html[root.id] = (self.render_thread(root, 10**6)
-                                           if deepest >= self.max_depth
-                                           else bundle.page_html[root.id])
+            capped, whole = self.render_thread(root)
+            bundle.page_html[root.id] = capped
+            if whole != capped:  # kept once when the essay page shows the whole thread
+                bundle.thread_html[root.id] = whole
         summary.records = [record(c) for c in conversation.written]
         summary.tallies = [(c.kind, c.date) for c in conversation.likes + conversation.reposts]
         for comment in comments:  # flat on disk: deep threads would overflow pickle's stack

@@ -206,11 +206,17 @@ class ColloquyGenerator(Generator):
         # Scores are per essay; set before threads render (reshares are marked there).
         substance.score_conversation(conversation)
 
-    def _render_thread(self, root: Comment, depth: int) -> str:
+    def _render_thread(self, root: Comment) -> tuple[str, str]:
+        """The thread as the essay page shows it (capped), and whole for its own page."""
         if self._macro_module is None:
             values = {k: v for k, v in self.settings.items() if k.isupper()} | self.colloquy
             self._macro_module = self.env.get_template("_conversation.html").make_module(values)
-        return str(self._macro_module.comment(root, {"slug": root.essay}, depth))
+        macros, essay = self._macro_module, {"slug": root.essay}
+        messages = {c.id: macros.message(c, essay) for c in root.walk()}  # each made once
+        capped = str(macros.comment(root, essay, self.max_depth, messages=messages))
+        if max(c.depth for c in root.walk()) < self.max_depth:
+            return capped, capped
+        return capped, str(macros.comment(root, essay, UNCAPPED, messages=messages))
 
     # -- output ------------------------------------------------------------------------
 
@@ -277,7 +283,7 @@ class ColloquyGenerator(Generator):
             if page + "index.html" in stale:
                 writer.write_file(page + "index.html", template, self.context,
                                   article=essay, essay=essay, thread=root,
-                                  thread_html=Markup(bundle.thread_html[root.id]),
+                                  thread_html=Markup(bundle.whole_thread(root.id)),
                                   page_feeds=thread_page_feeds(essay, root))
             if page + "feed.atom.xml" in stale:
                 outputs.write(page + "feed.atom.xml", self._thread_feed(info, essay, root))
