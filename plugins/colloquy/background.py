@@ -54,13 +54,12 @@ class Forked:
         sys.stderr.flush()
         read_fd, write_fd = os.pipe() if returns else (None, None)
         self._read_fd = read_fd
-        # Frozen objects are never traversed by the child's garbage collector, so the pages
-        # it shares with the parent stay shared instead of being copied.
+        # While the child runs, neither process's garbage collector traverses (and so writes
+        # to) the objects they share: those pages stay shared instead of being copied.
+        # The parent thaws them once the child is done, in result().
         gc.freeze()
         pid = os.fork()
-        if pid:
-            gc.unfreeze()
-        else:
+        if pid == 0:
             if read_fd is not None:
                 os.close(read_fd)
             _run_child(self._work, write_fd)
@@ -77,6 +76,7 @@ class Forked:
                 payload = pipe.read()
             data = pickle.loads(payload) if payload else None
         _, status = os.waitpid(self.pid, 0)
+        gc.unfreeze()
         if os.waitstatus_to_exitcode(status) != 0:
             raise ChildProcessError("a Colloquy build worker failed; its error is shown above")
         return data

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -41,6 +42,7 @@ class Record:
     url: str | None
     permalink: str
     excerpt: str                 # its own words (quotes, code, URLs left out), for the digest
+    excerpt_cut: bool            # the excerpt stops before the comment does
     # Substance signals and score (substance.py), so the digest needs no bundle.
     own_words: int = 0
     links: int = 0
@@ -48,6 +50,20 @@ class Record:
     author_replied: bool = False
     substance: float = 0.0
     reshare: bool = False
+
+    # A big site keeps one record per comment in memory. Loaded from the cache without a
+    # pickle memo, repeated strings (slugs, ids, kinds) would each be a copy: intern them.
+    def __getstate__(self):
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setstate__(self, state):
+        for name, value in zip(self.__slots__, state):
+            if name in _SHARED and value is not None:
+                value = sys.intern(value)
+            object.__setattr__(self, name, value)
+
+
+_SHARED = {"id", "essay", "kind", "thread_id", "parent_id", "author", "website"}
 
 
 @dataclass
@@ -201,7 +217,8 @@ class Preparer:
             if whole != capped:  # kept once when the essay page shows the whole thread
                 bundle.thread_html[root.id] = whole
         summary.records = [record(c) for c in conversation.written]
-        summary.tallies = [(c.kind, c.date) for c in conversation.likes + conversation.reposts]
+        summary.tallies = [(c.kind, c.date.astimezone(timezone.utc))
+                           for c in conversation.likes + conversation.reposts]
         for comment in comments:  # flat on disk: deep threads would overflow pickle's stack
             comment.parent, comment.replies = None, []
         self.store.save(essay, bundle)
@@ -220,11 +237,14 @@ class Preparer:
 
 def record(comment: Comment) -> Record:
     text = substance.analyse(comment.body).text
-    if len(text) > EXCERPT_CHARS:
-        text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
-    return Record(comment.id, comment.essay, comment.author, comment.date, comment.kind,
+    cut = len(text) > EXCERPT_CHARS
+    if cut:  # no ellipsis stored: one non-ASCII character would double the string's size
+        text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+    # In UTC: one shared time zone object instead of one per record.
+    return Record(comment.id, comment.essay, comment.author,
+                  comment.date.astimezone(timezone.utc), comment.kind,
                   comment.thread_id, comment.parent.id if comment.parent else None,
-                  comment.is_author, comment.website, comment.url, comment.permalink, text,
+                  comment.is_author, comment.website, comment.url, comment.permalink, text, cut,
                   comment.own_words, comment.links, comment.replies_drawn,
                   comment.author_replied, comment.substance, comment.reshare)
 

@@ -274,7 +274,7 @@ class Featured:
 
     @property
     def excerpt(self) -> str:
-        return _words(self.comment.excerpt, self.words)
+        return _words(self.comment.excerpt, self.words, self.comment.excerpt_cut)
 
     @property
     def terms(self) -> tuple:
@@ -481,9 +481,10 @@ def _featured(r: Record, essay) -> Featured:
     return Featured(r, essay, EXCERPT_WORDS)
 
 
-def _words(text: str, limit: int) -> str:
-    words = text.removesuffix(" …").split()
-    if len(words) <= limit and not text.endswith(" …"):
+def _words(text: str, limit: int, cut: bool = False) -> str:
+    """The first `limit` words, with an ellipsis when anything was left out."""
+    words = text.split()
+    if len(words) <= limit and not cut:
         return text
     return " ".join(words[:limit]).rstrip(",;:") + " …"
 

@@ -253,6 +253,10 @@ class ColloquyGenerator(Generator):
         info = self._feed_info()
         essays = list(self.context.get("articles", []))
         template = self.get_template("thread")
+        # Thread pages need the settings and Colloquy's own context, not every article:
+        # copying the whole context per page would also copy shared pages in the worker.
+        context = {k: v for k, v in self.context.items()
+                   if k.isupper() or k.startswith("colloquy_")}
         while True:
             with self._queue.get_lock():
                 start = self._queue.value
@@ -260,9 +264,9 @@ class ColloquyGenerator(Generator):
             if start >= len(essays):
                 return outputs.keys.used
             for essay in essays[start:start + BATCH]:
-                self._write_essay_threads(essay, writer, template, info, outputs)
+                self._write_essay_threads(essay, writer, template, context, info, outputs)
 
-    def _write_essay_threads(self, essay, writer, template, info, outputs) -> None:
+    def _write_essay_threads(self, essay, writer, template, context, info, outputs) -> None:
         summary = essay.conversation.summary
         essay_key = _hash([essay.title, essay.slug, str(essay.date), summary.key,
                            digest.notes_key(essay, self.digest)])  # follow-ups, marks
@@ -281,7 +285,7 @@ class ColloquyGenerator(Generator):
         for root in conversation.roots:
             page = thread_url(essay.slug, root.id)
             if page + "index.html" in stale:
-                writer.write_file(page + "index.html", template, self.context,
+                writer.write_file(page + "index.html", template, context,
                                   article=essay, essay=essay, thread=root,
                                   thread_html=Markup(bundle.whole_thread(root.id)),
                                   page_feeds=thread_page_feeds(essay, root))
