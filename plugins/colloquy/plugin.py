@@ -418,10 +418,13 @@ class OutputCache:
         try:
             if target.read_bytes() == data:
                 return
-        except OSError:
+        except FileNotFoundError:
             pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.write_bytes(data)
+        except FileNotFoundError:  # only then create the folder: one system call saved per file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         logger.info("Writing %s", target)
 
     def save(self) -> None:
