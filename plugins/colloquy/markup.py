@@ -7,7 +7,7 @@ a small allowlist, which is the real guarantee: Markdown is not a sanitiser.
 
 Essays are the author's own trusted text and keep Pelican's Python-Markdown. Comments use
 cmark-gfm because a site has many more comments than essays: it renders a typical comment
-about fifteen times faster (see docs/benchmarks.md), and its dialect is specified.
+7 to 11 times faster (benchmarks/render.py), and its dialect is specified.
 """
 
 from __future__ import annotations
