@@ -29,6 +29,8 @@ test: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/intake.py
 
 clean:
 	rm -rf output cache

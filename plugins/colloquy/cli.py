@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -184,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     except ColloquyError as exc:
         print(f"colloquy: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `colloquy pending | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
