@@ -349,3 +349,11 @@ def test_drafts_build_and_keep_their_comments_quiet(site, caplog):
         site.build()
     assert (site.output / "drafts" / "draft.html").exists() or list(site.output.rglob("draft*"))
     assert not [r for r in caplog.records if "no essay has the slug 'a-draft'" in r.getMessage()]
+
+
+def test_archive_and_topic_pages_list_the_essays(conversation_site):
+    archive = conversation_site.html("archives/index.html")
+    assert [a.text_content() for a in archive.cssselect("ol.archive a")] == [
+        "A Quiet Essay", "Slow Replies"]
+    topic = conversation_site.html("tags/conversation/index.html")
+    assert [a.text_content() for a in topic.cssselect("ol.archive a")] == ["Slow Replies"]
