@@ -86,10 +86,6 @@ class Summary:
         """Comments with words in them: everything but likes and reposts."""
         return len(self.records)
 
-    @property
-    def last_date(self) -> datetime | None:
-        return max((r.date for r in self.records), default=None)
-
 
 @dataclass
 class Bundle:

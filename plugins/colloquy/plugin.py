@@ -151,8 +151,6 @@ class ColloquyGenerator(Generator):
         for slug, essay in essays.items():
             summary = self.summaries.get(slug) or Summary(slug, "")
             essay.conversation = EssayConversation(summary, self.store)
-        self.context["colloquy_summaries"] = self.summaries
-        self.context["colloquy_problems"] = self.problems
         # Follow-up links, the digest weeks and "featured" marks, from the summaries'
         # scored records; before the writer forks, so both processes see them.
         self.digest = digest.prepare(self)

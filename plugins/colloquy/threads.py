@@ -41,11 +41,6 @@ class Conversation:
     def count(self) -> int:
         return sum(1 for c in self.by_id.values() if not c.is_tally)
 
-    @property
-    def last_date(self):
-        dates = [c.date for c in self.by_id.values()]
-        return max(dates) if dates else None
-
 
 def build_conversations(comments: list[Comment], essays: set[str]
                         ) -> tuple[dict[str, Conversation], list[CommentFileError]]:
