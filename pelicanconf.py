@@ -52,6 +52,10 @@ CATEGORY_FEED_ATOM = None
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
+# Feed ids are tag: URIs under this authority, the same in local and published builds.
+# Set once, never changed; fixed up front, it also lets thread feeds be written while
+# Pelican is still reading the essays.
+COLLOQUY_TAG_AUTHORITY = "slowreplies.example,2026"
 
 # Fast rebuilds: reuse parsed essays and rendered comments between builds.
 CACHE_CONTENT = True

@@ -54,7 +54,8 @@ class Site:
 
         values = {"PATH": str(self.content), "OUTPUT_PATH": str(self.output),
                   "CACHE_PATH": str(self.cache), "THEME": str(REPO / "theme"),
-                  "SITEURL": "https://essays.example", "COLLOQUY_WORKERS": 1}
+                  "SITEURL": "https://essays.example", "COLLOQUY_WORKERS": 1,
+                  "COLLOQUY_TAG_AUTHORITY": None}  # tests check the default
         values.update(overrides)
         return read_settings(str(REPO / "pelicanconf.py"), override=values)
 

@@ -9,7 +9,6 @@ Quiet weeks publish nothing; the running week waits until it ends. docs/digest.m
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -28,6 +27,7 @@ from .bundles import Record
 from .comments import KEY_RE
 from .errors import ColloquyError, CommentFileError
 from .followups import EssayRef, FollowupLink, InputFileError
+from .outputs import essay_url, input_hash, thread_url
 
 logger = logging.getLogger(__name__)
 
@@ -502,11 +502,6 @@ def featured_marks(weeks: list[WeekDigest]) -> dict[str, list[FeaturedMark]]:
 
 # -- the build ---------------------------------------------------------------------------
 
-def notes_key(essay, context: "DigestContext") -> str:
-    """What thread pages show beyond their thread: follow-ups and featured marks."""
-    return repr((getattr(essay, "followups", None), context.marks.get(essay.slug)))
-
-
 @dataclass
 class DigestContext:
     weeks: list[WeekDigest]
@@ -551,10 +546,6 @@ def prepare(generator) -> DigestContext:
     return DigestContext(weeks, notes, problems, now, marks)
 
 
-def _hash(value) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).hexdigest()
-
-
 def week_key(week: WeekDigest) -> list:
     """Everything a week's page shows, cheaply: its page is rewritten only when this moves."""
     return [week.title, week.span, week.note.html if week.note else "", week.tallies,
@@ -580,16 +571,16 @@ def write_output(generator, writer, outputs, info: feeds.FeedInfo, context: Dige
     index = generator.get_template("digest_index")
     site_url = generator.settings.get("SITEURL", "")
     limit = generator.colloquy["COLLOQUY_DIGEST_FEED_ITEMS"]
-    keys = {week.slug: _hash([week_key(week), site_url]) for week in context.weeks}
+    keys = {week.slug: input_hash([week_key(week), site_url]) for week in context.weeks}
     for week in context.weeks:
         if outputs.stale(week.url + "index.html", keys[week.slug]):
             # base.html links the digest feeds from every page: no page_feeds needed.
             writer.write_file(week.url + "index.html", page, generator.context, week=week)
-    key = _hash([[(w.slug, w.title, w.tally_text) for w in context.weeks], site_url])
+    key = input_hash([[(w.slug, w.title, w.tally_text) for w in context.weeks], site_url])
     if outputs.stale("digest/index.html", key):
         writer.write_file("digest/index.html", index, generator.context, weeks=context.weeks)
     in_feed = context.weeks[:limit]
-    key = _hash([[keys[w.slug] for w in in_feed], info])
+    key = input_hash([[keys[w.slug] for w in in_feed], info])
     stale = [outputs.stale(name, key) for name in ("feeds/digest.atom.xml",
                                                    "feeds/digest.rss.xml")]
     if not any(stale):
@@ -636,7 +627,6 @@ def load_site(settings: dict) -> SiteData:
     from .checks import essay_metadata
     from .comments import load_comments
     from .followups import attach
-    from .plugin import essay_url, thread_url
     from .threads import Conversation, build_conversations
 
     colloquy = colloquy_settings.resolve(settings)

@@ -6,20 +6,21 @@ context step runs the essays are known, and the conversations it attaches to the
 there when the articles generator writes essay pages.
 
 Speed and memory: comment folders become bundles (see bundles.py) in a second process
-while Pelican reads the essays; unchanged folders reuse last build's bundle; the main
-process keeps a small summary per essay and loads one bundle at a time to write a page;
-thread pages and feeds are written by both processes while Pelican writes its pages, and
-skipped when nothing they show has changed.
+while Pelican reads the essays; unchanged folders reuse last build's bundle. Pelican tells
+that process about each essay it reads, and with its bundles done it writes those essays'
+thread pages and feeds while Pelican is still reading. The main process keeps a small
+summary per essay and loads one bundle at a time to write a page; what the worker did
+not reach is written by both processes while Pelican writes its pages. Every file is
+skipped when nothing it shows has changed (see outputs.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
 import logging
 import os
 import shutil
 import tempfile
+import weakref
 from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,15 +28,18 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
+from pelican import signals
+from pelican.contents import Article
 from pelican.generators import Generator
 from pelican.writers import Writer
 
 from . import digest, feeds, markup, substance, settings as colloquy_settings
-from .background import Forked, can_fork
+from .background import Channel, Forked, can_fork
 from .bundles import BundleStore, Preparer, Record, Summary
-from .cache import BuildCache
 from .comments import Comment
 from .errors import ColloquyError, CommentFileError
+from .outputs import (EssayFacts, NotKnownYet, NotKnownYetValue, OutputCache, ThreadOutput,
+                      comment_entry, essay_url, input_hash, thread_url)
 from .threads import Conversation
 
 logger = logging.getLogger(__name__)
@@ -43,18 +47,8 @@ logger = logging.getLogger(__name__)
 EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 UNCAPPED = 10**6
 BATCH = 25  # essays claimed at a time when both processes write thread pages
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
-
-
-def essay_url(slug: str) -> str:
-    return f"essays/{slug}/"
-
-
-def thread_url(essay: str, thread_id: str) -> str:
-    return f"essays/{essay}/threads/{thread_id}/"
+# Context entries made only once every essay is read (digest.prepare).
+LATE_CONTEXT = ("colloquy_digest_weeks",)
 
 
 def display_path(path: str) -> str:
@@ -121,10 +115,19 @@ class ColloquyGenerator(Generator):
         self.preparer = Preparer(self.store, self.site_key, self.max_depth,
                                  self.decorate, self._render_thread)
         # Generators are all made before any reads content: prepare the comments now,
-        # in a second process, while Pelican reads the essays.
-        # The child leaves its results on disk and exits at once, freeing its memory.
-        self._reading = Forked(self.parallel, self.preparer.prepare_all, self.comments_root,
-                               returns=False)
+        # in a second process, while Pelican reads the essays; Pelican tells that process
+        # about each essay it reads, so it can write their thread pages next.
+        # The child leaves its summaries on disk and exits when Pelican is done reading.
+        self._channel = Channel() if self.parallel else None
+        if self._channel is not None:
+            signals.content_object_init.connect(self._tell_worker)
+            # If reading fails (as it may in `pelican --autoreload`), the worker must not
+            # wait for essays forever.
+            weakref.finalize(self, self._channel.stop)
+        self._reading = Forked(self.parallel, self._prepare_and_write_ahead)
+        if self._channel is not None:
+            self._channel.close_receiving_end()
+        self._written_early: dict[str, str] = {}
         self._writing: Forked | None = None
 
     def _bundle_dir(self) -> Path:
@@ -136,9 +139,43 @@ class ColloquyGenerator(Generator):
 
     # -- context -----------------------------------------------------------------------
 
+    def _tell_worker(self, instance) -> None:
+        """content_object_init: what the worker needs of an essay Pelican has just read."""
+        if isinstance(instance, Article) and instance.status == "published":
+            self._channel.send((instance.slug, instance.title, instance.date))
+
+    def _prepare_and_write_ahead(self) -> dict[str, str]:
+        """Bundles for every comment folder, then (in the worker) the thread pages and
+        feeds of each essay Pelican reads, until it has read them all. Returns the name
+        and input hash of each file written."""
+        self.summaries = self.preparer.prepare_all(self.comments_root)
+        if self._channel is None:
+            return {}
+        output = self._thread_output(early=True)
+        written, first_year = {}, None
+        for slug, title, date in self._channel.receive():
+            first_year = min(first_year or date.year, date.year)
+            essay = EssayFacts(slug, title, date)
+            summary = self.summaries.get(slug) or Summary(slug, "")
+            try:
+                written.update(output.write_essay(essay, summary, self._feed_info(first_year),
+                                                  marks={}))
+            except NotKnownYet as unknown:  # the theme needs more: leave it all to later
+                logger.debug("colloquy: thread pages wait for Pelican: %s", unknown)
+                break
+        return written
+
     def generate_context(self):
         essays = {essay.slug: essay for essay in self._essays()}
-        self.summaries = self._reading.result() or self.store.load_index()
+        if self._channel is not None:
+            signals.content_object_init.disconnect(self._tell_worker)
+            self._channel.stop()
+        try:
+            self._written_early = self._reading.result()
+        except ChildProcessError as exc:
+            raise ColloquyError(f"colloquy: {exc}") from None
+        if self.parallel:  # the worker left its summaries in the store
+            self.summaries = self.store.load_index()
         self.problems = self._cross_folder_problems(essays)
         for summary in self.summaries.values():
             self.problems.extend(summary.problems)
@@ -157,7 +194,7 @@ class ColloquyGenerator(Generator):
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         self._queue = get_context("fork").Value("i", 0)
         if self.parallel:
-            self._writing = Forked(True, self._write_threads)
+            self._writing = Forked(True, self._write_site_then_threads)
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
@@ -220,18 +257,21 @@ class ColloquyGenerator(Generator):
 
     def generate_output(self, writer):
         # Pelican has written its pages; help the second process finish the threads.
-        keys = self._write_threads()
-        if self._writing is not None:
+        if self._writing is None:
+            keys = self._write_site_then_threads()
+        else:
+            keys = self._write_threads()
             try:
                 keys.update(self._writing.result())
             except ChildProcessError as exc:
                 raise ColloquyError(f"colloquy: {exc}") from None
+        # What the worker wrote for an essay that turned out not to be published.
+        for name in self._written_early.keys() - keys.keys():
+            (Path(self.output_path) / name).unlink(missing_ok=True)
         outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
                               self.site_key)
         outputs.keys.used.update(keys)
         outputs.keys.changed = True
-        self._write_site_feeds(self._feed_info(), list(self.context.get("articles", [])), outputs)
-        digest.write_output(self, writer, outputs, self._feed_info(), self.digest)  # digest/
         outputs.save()
         if self._temporary:
             shutil.rmtree(self._temporary, ignore_errors=True)
@@ -239,59 +279,49 @@ class ColloquyGenerator(Generator):
     def _cache_file(self, name: str) -> Path | None:
         return None if self._temporary else self.store.directory / name
 
-    def _write_threads(self) -> dict[str, str]:
+    def _thread_output(self, early: bool = False) -> ThreadOutput:
+        """The writer of thread pages and feeds, with what their templates see: settings
+        and Colloquy's own context, not every article (copying the whole context per page
+        would also copy shared pages in the worker)."""
+        context = {k: v for k, v in self.context.items()
+                   if k.isupper() or k.startswith("colloquy_")}
+        if early:  # featured marks are in each page's input hash; nothing else is known
+            context["colloquy_featured"] = {}
+            context.update((name, NotKnownYetValue(name)) for name in LATE_CONTEXT)
+        outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
+                              self.site_key)
+        return ThreadOutput(Writer(self.output_path, settings=self.settings),
+                            self.get_template("thread"), context, self.store, outputs)
+
+    def _write_site_then_threads(self) -> dict[str, str]:
+        """The site-wide feeds and the digest pages, then a share of the threads.
+
+        In the worker, while Pelican writes its own pages; or inline with one worker.
+        """
+        output = self._thread_output()
+        info = self._feed_info(self._first_year())
+        self._write_site_feeds(info, list(self.context.get("articles", [])), output.outputs)
+        digest.write_output(self, output.writer, output.outputs, info, self.digest)  # digest/
+        return self._write_threads(output)
+
+    def _write_threads(self, output: ThreadOutput | None = None) -> dict[str, str]:
         """Thread pages and per-essay and per-thread feeds, unchanged ones skipped.
 
         Both processes run this: each claims the next batch of essays from a shared
         counter until none is left. Returns the input hash of every file it wrote or kept.
         """
-        outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
-                              self.site_key)
-        writer = Writer(self.output_path, settings=self.settings)
-        info = self._feed_info()
+        output = output or self._thread_output()
+        output.outputs.keys.stored.update(self._written_early)
+        info = self._feed_info(self._first_year())
         essays = list(self.context.get("articles", []))
-        template = self.get_template("thread")
-        # Thread pages need the settings and Colloquy's own context, not every article:
-        # copying the whole context per page would also copy shared pages in the worker.
-        context = {k: v for k, v in self.context.items()
-                   if k.isupper() or k.startswith("colloquy_")}
         while True:
             with self._queue.get_lock():
                 start = self._queue.value
                 self._queue.value += BATCH
             if start >= len(essays):
-                return outputs.keys.used
+                return output.outputs.keys.used
             for essay in essays[start:start + BATCH]:
-                self._write_essay_threads(essay, writer, template, context, info, outputs)
-
-    def _write_essay_threads(self, essay, writer, template, context, info, outputs) -> None:
-        summary = essay.conversation.summary
-        essay_key = _hash([essay.title, essay.slug, str(essay.date), summary.key,
-                           digest.notes_key(essay, self.digest)])  # follow-ups, marks
-        names = {}
-        for root_id, fingerprint in summary.fingerprints.items():
-            page = thread_url(essay.slug, root_id)
-            key = _hash([fingerprint, essay_key])
-            names[page + "index.html"] = names[page + "feed.atom.xml"] = key
-        names[essay_url(essay.slug) + "comments.atom.xml"] = essay_key
-        stale = [name for name, key in names.items() if outputs.stale(name, key)]
-        if not stale:
-            return  # nothing this essay's threads show has changed: no bundle to load
-        bundle = self.store.load(essay.slug)
-        conversation = bundle.conversation(essay.slug) if bundle else Conversation(essay.slug)
-        self.decorate(conversation)
-        for root in conversation.roots:
-            page = thread_url(essay.slug, root.id)
-            if page + "index.html" in stale:
-                writer.write_file(page + "index.html", template, context,
-                                  article=essay, essay=essay, thread=root,
-                                  thread_html=Markup(bundle.whole_thread(root.id)),
-                                  page_feeds=thread_page_feeds(essay, root))
-            if page + "feed.atom.xml" in stale:
-                outputs.write(page + "feed.atom.xml", self._thread_feed(info, essay, root))
-        name = essay_url(essay.slug) + "comments.atom.xml"
-        if name in stale:
-            outputs.write(name, self._essay_comments_feed(info, essay, conversation))
+                output.write_essay(essay, essay.conversation.summary, info, self.digest.marks)
 
     def _site_fingerprint(self) -> str:
         # Anything that changes every page: templates, site identity, plugin version.
@@ -301,57 +331,21 @@ class ColloquyGenerator(Generator):
         # The digest's settings change no comment page: digest pages have their own keys.
         colloquy = sorted((k, v) for k, v in self.colloquy.items()
                           if not k.startswith("COLLOQUY_DIGEST"))
-        return _hash([stamps, [self.settings.get(k) for k in keys], colloquy,
-                      markup.MARKUP_VERSION, substance.SCORE_VERSION, __package__])
+        return input_hash([stamps, [self.settings.get(k) for k in keys], colloquy,
+                           markup.MARKUP_VERSION, substance.SCORE_VERSION, __package__])
 
-    def _feed_info(self) -> feeds.FeedInfo:
+    def _first_year(self) -> int | None:
+        return min((a.date.year for a in self.context.get("articles", [])), default=None)
+
+    def _feed_info(self, first_year: int | None) -> feeds.FeedInfo:
         site_url = (self.settings.get("FEED_DOMAIN") or self.settings.get("SITEURL")
                     or "http://localhost:8000").rstrip("/")
         authority = self.colloquy["COLLOQUY_TAG_AUTHORITY"]
         if not authority:
-            years = [a.date.year for a in self.context.get("articles", [])]
             host = urlparse(site_url).hostname or "localhost"
-            authority = f"{host},{min(years, default=2026)}"
+            authority = f"{host},{first_year or 2026}"
         return feeds.FeedInfo(self.settings.get("SITENAME", ""), site_url,
                               self.settings.get("AUTHOR", ""), authority)
-
-    def _comment_entry(self, info: feeds.FeedInfo, essay, comment: Comment) -> feeds.Entry:
-        if comment.parent is not None:
-            parent = comment.parent
-            reply = (info.tag(f"comment/{parent.id}"), info.url(parent.permalink))
-            title = f"{comment.author} replied to {parent.author} on “{essay.title}”"
-        else:
-            reply = (info.tag(f"essays/{essay.slug}"), info.url(essay_url(essay.slug)))
-            verb = {"response": "responded to", "mention": "mentioned"}.get(comment.kind, "on")
-            title = f"{comment.author} {verb} “{essay.title}”"
-        content = comment.html
-        if comment.url:  # hostile text like the body: escape before it joins the HTML
-            url = html.escape(comment.url, quote=True)
-            content += f'<p><a href="{url}" rel="nofollow ugc noopener">{url}</a></p>'
-        return feeds.Entry(id=info.tag(f"comment/{comment.id}"), title=title,
-                           link=info.url(comment.permalink), published=utc(comment.date),
-                           updated=utc(comment.date), content_html=content,
-                           author=comment.author, in_reply_to=reply)
-
-    def _thread_feed(self, info, essay, root: Comment) -> bytes:
-        page = thread_url(essay.slug, root.id)
-        return feeds.atom(
-            info, feed_id=info.tag(f"thread/{root.id}"),
-            title=f"Thread started by {root.author} on “{essay.title}”",
-            page_url=info.url(page), self_url=info.url(page + "feed.atom.xml"),
-            subtitle=f"Every reply in this thread on {info.site_name}",
-            entries=[self._comment_entry(info, essay, c) for c in root.walk()],
-            fallback_updated=root.date, threaded=True)
-
-    def _essay_comments_feed(self, info, essay, conversation: Conversation) -> bytes:
-        page = essay_url(essay.slug)
-        return feeds.atom(
-            info, feed_id=info.tag(f"essays/{essay.slug}/comments"),
-            title=f"Comments on “{essay.title}”", page_url=info.url(page),
-            self_url=info.url(page + "comments.atom.xml"),
-            subtitle=f"The conversation on {info.site_name}",
-            entries=[self._comment_entry(info, essay, c) for c in conversation.written],
-            fallback_updated=essay.date, threaded=True)
 
     def _write_site_feeds(self, info, essays, outputs: "OutputCache") -> None:
         limit = self.colloquy["COLLOQUY_FEED_ITEMS"]
@@ -377,56 +371,15 @@ class ColloquyGenerator(Generator):
                         key=lambda r: (r.date, r.id), reverse=True)[:limit]
         entries = []
         for slug in {r.essay for r in newest}:  # one bundle at a time, for the few needed
-            conversation = self.store.load(slug).conversation(slug)
-            self.decorate(conversation)
+            conversation = self.store.load(slug).conversation(slug)  # decorated when prepared
             wanted = {r.id for r in newest if r.essay == slug}
-            entries += [self._comment_entry(info, by_slug[slug], c)
+            entries += [comment_entry(info, by_slug[slug], c)
                         for c in conversation.written if c.id in wanted]
         return feeds.atom(
             info, feed_id=info.tag("feeds/comments"), title=f"Comments on {info.site_name}",
             page_url=info.url(""), self_url=info.url("feeds/comments.atom.xml"),
             subtitle="Every new comment, reply and response", entries=entries,
             fallback_updated=EPOCH, threaded=True)
-
-
-def thread_page_feeds(essay, root: Comment) -> list[tuple[str, str]]:
-    return [(f"Thread started by {root.author}", thread_url(essay.slug, root.id) + "feed.atom.xml"),
-            (f"Comments on “{essay.title}”", essay_url(essay.slug) + "comments.atom.xml")]
-
-
-def _hash(value) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).hexdigest()
-
-
-class OutputCache:
-    """Remembers the input hash of each generated file, to skip rewriting unchanged ones."""
-
-    def __init__(self, path: Path | None, output_path: str, site_key: str):
-        self.output = Path(output_path)
-        self.keys = BuildCache(path, site_key)
-
-    def stale(self, name: str, key: str) -> bool:
-        unchanged = self.keys.get(name) == key and (self.output / name).exists()
-        self.keys.put(name, key)
-        return not unchanged
-
-    def write(self, name: str, data: bytes) -> None:
-        """Write bytes only when they differ, so unchanged feeds keep their mtime."""
-        target = self.output / name
-        try:
-            if target.read_bytes() == data:
-                return
-        except FileNotFoundError:
-            pass
-        try:
-            target.write_bytes(data)
-        except FileNotFoundError:  # only then create the folder: one system call saved per file
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        logger.info("Writing %s", target)
-
-    def save(self) -> None:
-        self.keys.save()
 
 
 def get_generators(pelican):
