@@ -142,7 +142,9 @@ class ColloquyGenerator(Generator):
     def _tell_worker(self, instance) -> None:
         """content_object_init: what the worker needs of an essay Pelican has just read."""
         if isinstance(instance, Article) and instance.status == "published":
-            self._channel.send((instance.slug, instance.title, instance.date))
+            facts = [getattr(instance, name, None) for name in ("slug", "title", "date")]
+            if all(facts):  # one without is invalid: Pelican says so, and skips it
+                self._channel.send(tuple(facts))
 
     def _prepare_and_write_ahead(self) -> dict[str, str]:
         """Bundles for every comment folder, then (in the worker) the thread pages and
@@ -267,7 +269,7 @@ class ColloquyGenerator(Generator):
                 raise ColloquyError(f"colloquy: {exc}") from None
         # What the worker wrote for an essay that turned out not to be published.
         for name in self._written_early.keys() - keys.keys():
-            (Path(self.output_path) / name).unlink(missing_ok=True)
+            remove_output(Path(self.output_path), name)
         outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
                               self.site_key)
         outputs.keys.used.update(keys)
@@ -380,6 +382,19 @@ class ColloquyGenerator(Generator):
             page_url=info.url(""), self_url=info.url("feeds/comments.atom.xml"),
             subtitle="Every new comment, reply and response", entries=entries,
             fallback_updated=EPOCH, threaded=True)
+
+
+def remove_output(root: Path, name: str) -> None:
+    """Delete one written file, and the folders it leaves empty."""
+    target = root / name
+    target.unlink(missing_ok=True)
+    for folder in target.parents:
+        if folder == root:
+            return
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: something else lives there
+            return
 
 
 def get_generators(pelican):
