@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -72,9 +73,23 @@ class _ThreadEntryExtension(BaseEntryExtension):
         return item
 
 
+class _SharedEntry(FeedEntry):
+    """An entry that is in more than one feed (a comment is in its thread's feed and in its
+    essay's): its XML is built once. The element moves into each feed's tree in turn, which
+    is safe because a feed is serialized before the next one is built."""
+
+    _element = None
+
+    def atom_entry(self, extensions=True):
+        if self._element is None:
+            self._element = super().atom_entry(extensions)
+        return self._element
+
+
 def _generator(info: FeedInfo, feed_id: str, title: str, page_url: str, self_url: str,
                subtitle: str, entries: list[Entry], fallback_updated: datetime,
-               threaded: bool, rss_url: str | None = None) -> FeedGenerator:
+               threaded: bool, rss_url: str | None = None,
+               shared: dict[str, FeedEntry] | None = None) -> FeedGenerator:
     fg = FeedGenerator()
     if threaded:
         fg.register_extension("thr", _ThreadFeedExtension, _ThreadEntryExtension, rss=False)
@@ -92,7 +107,13 @@ def _generator(info: FeedInfo, feed_id: str, title: str, page_url: str, self_url
     fg.updated(newest)
     fg.lastBuildDate(newest)
     for entry in entries:  # newest first, as readers expect
-        fe = fg.add_entry(order="append")
+        fe = shared.get(entry.id) if shared is not None else None
+        if fe is not None:
+            fg.add_entry(fe, order="append")
+            continue
+        fe = fg.add_entry(_SharedEntry() if shared is not None else None, order="append")
+        if shared is not None:
+            shared[entry.id] = fe
         fe.id(entry.id)
         fe.guid(entry.id, permalink=False)
         fe.title(entry.title)
@@ -112,10 +133,12 @@ def _generator(info: FeedInfo, feed_id: str, title: str, page_url: str, self_url
 
 def atom(info: FeedInfo, *, feed_id: str, title: str, page_url: str, self_url: str,
          subtitle: str, entries: Iterable[Entry], fallback_updated: datetime,
-         threaded: bool = False) -> bytes:
+         threaded: bool = False, shared: dict[str, FeedEntry] | None = None) -> bytes:
+    """One Atom feed. Feeds written one after another may pass the same `shared` dict:
+    an entry with the same id is then built once (it must be the same entry)."""
     entries = sorted(entries, key=lambda e: (e.updated, e.id), reverse=True)
     fg = _generator(info, feed_id, title, page_url, self_url, subtitle, entries,
-                    fallback_updated, threaded)
+                    fallback_updated, threaded, shared=shared)
     return fg.atom_str(pretty=True)
 
 

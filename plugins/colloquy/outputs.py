@@ -169,6 +169,7 @@ class ThreadOutput:
         bundle = self.store.load(essay.slug)
         # Bundles keep what `decorate` added (permalinks, local dates, scores).
         conversation = bundle.conversation(essay.slug) if bundle else Conversation(essay.slug)
+        shared = {}  # each comment's feed entry, built once for its thread's and essay's feed
         for root in conversation.roots:
             page = thread_url(essay.slug, root.id)
             if page + "index.html" in stale:
@@ -177,10 +178,11 @@ class ThreadOutput:
                                        thread_html=Markup(bundle.whole_thread(root.id)),
                                        page_feeds=thread_page_feeds(essay, root))
             if page + "feed.atom.xml" in stale:
-                self.outputs.write(page + "feed.atom.xml", thread_feed(info, essay, root))
+                self.outputs.write(page + "feed.atom.xml",
+                                   thread_feed(info, essay, root, shared))
         name = essay_url(essay.slug) + "comments.atom.xml"
         if name in stale:
-            self.outputs.write(name, essay_comments_feed(info, essay, conversation))
+            self.outputs.write(name, essay_comments_feed(info, essay, conversation, shared))
         return stale
 
     def forget(self, names) -> None:
@@ -189,7 +191,7 @@ class ThreadOutput:
             self.outputs.keys.used.pop(name, None)
 
 
-def thread_feed(info: feeds.FeedInfo, essay, root: Comment) -> bytes:
+def thread_feed(info: feeds.FeedInfo, essay, root: Comment, shared=None) -> bytes:
     page = thread_url(essay.slug, root.id)
     return feeds.atom(
         info, feed_id=info.tag(f"thread/{root.id}"),
@@ -197,10 +199,11 @@ def thread_feed(info: feeds.FeedInfo, essay, root: Comment) -> bytes:
         page_url=info.url(page), self_url=info.url(page + "feed.atom.xml"),
         subtitle=f"Every reply in this thread on {info.site_name}",
         entries=[comment_entry(info, essay, c) for c in root.walk()],
-        fallback_updated=root.date, threaded=True)
+        fallback_updated=root.date, threaded=True, shared=shared)
 
 
-def essay_comments_feed(info: feeds.FeedInfo, essay, conversation: Conversation) -> bytes:
+def essay_comments_feed(info: feeds.FeedInfo, essay, conversation: Conversation,
+                        shared=None) -> bytes:
     page = essay_url(essay.slug)
     return feeds.atom(
         info, feed_id=info.tag(f"essays/{essay.slug}/comments"),
@@ -208,4 +211,4 @@ def essay_comments_feed(info: feeds.FeedInfo, essay, conversation: Conversation)
         self_url=info.url(page + "comments.atom.xml"),
         subtitle=f"The conversation on {info.site_name}",
         entries=[comment_entry(info, essay, c) for c in conversation.written],
-        fallback_updated=essay.date, threaded=True)
+        fallback_updated=essay.date, threaded=True, shared=shared)

@@ -196,7 +196,7 @@ class ColloquyGenerator(Generator):
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         self._queue = get_context("fork").Value("i", 0)
         if self.parallel:
-            self._writing = Forked(True, self._write_site_then_threads)
+            self._writing = Forked(True, self._write_threads)
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
@@ -259,10 +259,9 @@ class ColloquyGenerator(Generator):
 
     def generate_output(self, writer):
         # Pelican has written its pages; help the second process finish the threads.
-        if self._writing is None:
-            keys = self._write_site_then_threads()
-        else:
-            keys = self._write_threads()
+        output = self._thread_output()
+        keys = self._write_threads(output)
+        if self._writing is not None:
             try:
                 keys.update(self._writing.result())
             except ChildProcessError as exc:
@@ -270,10 +269,13 @@ class ColloquyGenerator(Generator):
         # What the worker wrote for an essay that turned out not to be published.
         for name in self._written_early.keys() - keys.keys():
             remove_output(Path(self.output_path), name)
-        outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
-                              self.site_key)
+        # Once the worker is gone: pages written while it lives are copied into both.
+        outputs = output.outputs
         outputs.keys.used.update(keys)
         outputs.keys.changed = True
+        info = self._feed_info(self._first_year())
+        self._write_site_feeds(info, list(self.context.get("articles", [])), outputs)
+        digest.write_output(self, output.writer, outputs, info, self.digest)  # digest/
         outputs.save()
         if self._temporary:
             shutil.rmtree(self._temporary, ignore_errors=True)
@@ -294,17 +296,6 @@ class ColloquyGenerator(Generator):
                               self.site_key)
         return ThreadOutput(Writer(self.output_path, settings=self.settings),
                             self.get_template("thread"), context, self.store, outputs)
-
-    def _write_site_then_threads(self) -> dict[str, str]:
-        """The site-wide feeds and the digest pages, then a share of the threads.
-
-        In the worker, while Pelican writes its own pages; or inline with one worker.
-        """
-        output = self._thread_output()
-        info = self._feed_info(self._first_year())
-        self._write_site_feeds(info, list(self.context.get("articles", [])), output.outputs)
-        digest.write_output(self, output.writer, output.outputs, info, self.digest)  # digest/
-        return self._write_threads(output)
 
     def _write_threads(self, output: ThreadOutput | None = None) -> dict[str, str]:
         """Thread pages and per-essay and per-thread feeds, unchanged ones skipped.
