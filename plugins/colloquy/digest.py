@@ -511,6 +511,26 @@ class DigestContext:
     marks: dict[str, list[FeaturedMark]]   # essay slug → its comments quoted in digests
 
 
+def _notes(generator):
+    """The site's time zone, the digest's "now", and the author's notes for each week."""
+    tz = site_timezone(generator.settings)
+    now = site_now(generator.colloquy, tz)
+    folder = Path(generator.path) / generator.colloquy["COLLOQUY_DIGESTS_DIR"]
+    notes, problems = load_notes(folder, tz, now, markdown_renderer(generator.settings))
+    return tz, now, notes, problems
+
+
+def likely_marks(generator, summaries: dict) -> dict[str, list[FeaturedMark]]:
+    """The featured marks, supposing every essay with comments is published and none
+    follows up another: what the worker assumes while Pelican is still reading. A thread
+    page written under a wrong guess is rewritten (its input hash holds its marks)."""
+    tz, now, notes, _ = _notes(generator)   # problems are logged by prepare()
+    essays = [EssayRef(slug, slug, EPOCH, "", None) for slug in summaries]
+    weeks, _ = collect(essays, summaries, tz, now, notes,
+                       generator.colloquy["COLLOQUY_DIGEST_THREADS"])
+    return featured_marks(weeks)
+
+
 def prepare(generator) -> DigestContext:
     """generate_context step: follow-ups, notes, weeks, featured marks. Logs problems.
 
@@ -520,16 +540,13 @@ def prepare(generator) -> DigestContext:
     from .followups import attach
     from .plugin import log_problems
 
-    settings, colloquy = generator.settings, generator.colloquy
+    colloquy = generator.colloquy
     articles = list(generator.context.get("articles", []))
     unpublished = {a.slug for name in ("drafts", "hidden_articles")
                    for a in generator.context.get(name, [])}
     summaries = generator.summaries
     problems = attach(articles, {slug: s.records for slug, s in summaries.items()}, unpublished)
-    tz = site_timezone(settings)
-    now = site_now(colloquy, tz)
-    folder = Path(generator.path) / colloquy["COLLOQUY_DIGESTS_DIR"]
-    notes, note_problems = load_notes(folder, tz, now, markdown_renderer(settings))
+    tz, now, notes, note_problems = _notes(generator)
     weeks, week_problems = collect(articles, summaries, tz, now, notes,
                                    colloquy["COLLOQUY_DIGEST_THREADS"])
     problems += note_problems + week_problems

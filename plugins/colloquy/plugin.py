@@ -154,6 +154,7 @@ class ColloquyGenerator(Generator):
         if self._channel is None:
             return {}
         output = self._thread_output(early=True)
+        marks = output.context["colloquy_featured"]
         written, first_year = {}, None
         for slug, title, date in self._channel.receive():
             first_year = min(first_year or date.year, date.year)
@@ -161,7 +162,7 @@ class ColloquyGenerator(Generator):
             summary = self.summaries.get(slug) or Summary(slug, "")
             try:
                 written.update(output.write_essay(essay, summary, self._feed_info(first_year),
-                                                  marks={}))
+                                                  marks))
             except NotKnownYet as unknown:  # the theme needs more: leave it all to later
                 logger.debug("colloquy: thread pages wait for Pelican: %s", unknown)
                 break
@@ -289,8 +290,8 @@ class ColloquyGenerator(Generator):
         would also copy shared pages in the worker)."""
         context = {k: v for k, v in self.context.items()
                    if k.isupper() or k.startswith("colloquy_")}
-        if early:  # featured marks are in each page's input hash; nothing else is known
-            context["colloquy_featured"] = {}
+        if early:  # featured marks are guessed, and in each page's input hash
+            context["colloquy_featured"] = digest.likely_marks(self, self.summaries)
             context.update((name, NotKnownYetValue(name)) for name in LATE_CONTEXT)
         outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
                               self.site_key)

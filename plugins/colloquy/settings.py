@@ -38,11 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Reply depth shown on an essay page; deeper replies get a 'continue this thread' link."),
     Setting("COLLOQUY_TAG_AUTHORITY", None,
             "Authority of the tag: URIs used as feed ids, e.g. 'example.org,2026'. Set it once and "
-            "never change it. Default: SITEURL's host and the year of the oldest essay."),
+            "never change it. Default: SITEURL's host and the year of the oldest essay (which "
+            "moves if an older essay is added); pelicanconf.py sets it."),
     Setting("COLLOQUY_FEED_ITEMS", 50,
             "Most entries in the site-wide essay and comment feeds."),
     Setting("COLLOQUY_WORKERS", 2,
-            "Processes used to render comment Markdown on a cold build (1 disables the pool)."),
+            "2: a worker process prepares comments and writes thread pages and feeds beside "
+            "Pelican (see docs/building.md); 1: everything in Pelican's process."),
     Setting("COLLOQUY_INTAKE_URL", "/intake",
             "Where reply forms post: the intake server's base URL (same origin by default)."),
     # -- intake server and moderation (docs/intake.md, docs/moderation.md) ----------------
