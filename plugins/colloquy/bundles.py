@@ -24,6 +24,9 @@ from .errors import CommentFileError
 from .threads import Conversation, build_conversations
 
 EXCERPT_CHARS = 280
+FORMAT = 2  # of the bundle files: part of the site's key, so older caches are not read
+# A missing, torn or foreign cache file only costs a slower build.
+UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError)
 
 
 @dataclass(slots=True)
@@ -123,35 +126,51 @@ class BundleStore:
     def path(self, essay: str) -> Path:
         return self.directory / f"{essay}.pickle"
 
+    # A bundle file holds two pickles: first what the essay page shows (its threads'
+    # HTML), then the comments and whole threads, which only thread pages and feeds need.
+
     def load(self, essay: str) -> Bundle | None:
         try:
             with self.path(essay).open("rb") as handle:
-                return pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
+                version, page_html = pickle.load(handle)
+                comments, thread_html = pickle.load(handle)
+        except UNREADABLE:
             return None
+        return Bundle(comments, page_html, thread_html, version)
+
+    def load_page_html(self, essay: str) -> dict[str, str]:
+        """Root id → the thread as the essay page shows it; read without the comments."""
+        try:
+            with self.path(essay).open("rb") as handle:
+                return pickle.load(handle)[1]
+        except UNREADABLE:
+            return {}
 
     def save(self, essay: str, bundle: Bundle) -> None:
-        _dump(bundle, self.path(essay))
+        _dump(self.path(essay), (bundle.markup_version, bundle.page_html),
+              (bundle.comments, bundle.thread_html))
 
     def load_index(self) -> dict[str, Summary]:
         try:
             with (self.directory / "index.pickle").open("rb") as handle:
                 return pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
+        except UNREADABLE:
             return {}
 
     def save_index(self, summaries: dict[str, Summary]) -> None:
-        _dump(summaries, self.directory / "index.pickle")
+        _dump(self.directory / "index.pickle", summaries)
 
 
-def _dump(value, target: Path) -> None:
-    """Pickle atomically, without a memo: the data is a tree (threads are stored flat),
-    and a memo of every object of a big site would cost more memory than the data."""
+def _dump(target: Path, *values) -> None:
+    """Pickle values one after another, atomically, without a memo: the data is a tree
+    (threads are stored flat), and a memo of every object of a big site would cost more
+    memory than the data."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
         pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.fast = True
-        pickler.dump(value)
+        for value in values:
+            pickler.dump(value)
     tmp.replace(target)
 
 

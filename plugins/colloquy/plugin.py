@@ -33,7 +33,7 @@ from pelican.contents import Article
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from . import digest, feeds, markup, substance, settings as colloquy_settings
+from . import bundles, digest, feeds, markup, substance, settings as colloquy_settings
 from .background import Channel, Forked, can_fork
 from .bundles import BundleStore, Preparer, Record, Summary
 from .comments import Comment
@@ -91,8 +91,8 @@ class EssayConversation:
         """Each section's threads as HTML, read from the bundle (not kept afterwards)."""
         if not self.summary.ids:
             return {name: [] for name in ("responses", "threads", "mentions")}
-        bundle = self._store.load(self.summary.essay)
-        return {name: [Markup(bundle.page_html[root]) for root in roots]
+        page_html = self._store.load_page_html(self.summary.essay)
+        return {name: [Markup(page_html[root]) for root in roots]
                 for name, roots in self.summary.sections.items()}
 
 
@@ -326,7 +326,8 @@ class ColloquyGenerator(Generator):
         colloquy = sorted((k, v) for k, v in self.colloquy.items()
                           if not k.startswith("COLLOQUY_DIGEST"))
         return input_hash([stamps, [self.settings.get(k) for k in keys], colloquy,
-                           markup.MARKUP_VERSION, substance.SCORE_VERSION, __package__])
+                           markup.MARKUP_VERSION, substance.SCORE_VERSION, bundles.FORMAT,
+                           __package__])
 
     def _first_year(self) -> int | None:
         return min((a.date.year for a in self.context.get("articles", [])), default=None)
