@@ -175,19 +175,22 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(args.workdir)
-    # Nothing is deleted until every build is timed: on ext4, files created within a
-    # minute of deleting many others cost several times the kernel time (the inode
-    # allocator steps over each recently freed inode). docs/benchmarks.md shows the effect.
-    old = work.with_name(f"{work.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if work.exists():
-        work.rename(old)
+    # Nothing is deleted while builds are timed: on ext4 without a journal, files created
+    # within a minute of deleting many others (five, while the disk has not caught up)
+    # cost several times the kernel time, as the inode allocator steps over each recently
+    # freed inode. So last run's sites go first, then the disk is synced and left alone
+    # for a minute. docs/benchmarks.md shows the effect.
+    deleted = work.exists()
+    shutil.rmtree(work, ignore_errors=True)
+    os.sync()
+    quiet_from = time.monotonic() + (61 if deleted else 0)
     plain, full = work / "without-comments", work / "with-comments"
     make_site(plain, args.essays, 0, args.depth)
     make_site(full, args.essays, args.comments, args.depth)
     print(f"site: {args.essays} essays, {args.comments} comments each, threads {args.depth} deep, "
           f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
 
+    time.sleep(max(0.0, quiet_from - time.monotonic()))
     # Cold builds, each into fresh folders, the two sites taking turns so that a slow
     # spell of the machine hits both alike. The best of the runs counts.
     cold_runs = {plain: [], full: []}
@@ -221,7 +224,6 @@ def main() -> None:
     print(f"ratio warm rebuild / cold build     {warm_full / cold_full:5.2f}  (goal ≤ 0.35)")
     print(f"ratio peak memory with/without      {mem_full / mem_plain:5.2f}  (goal ≤ 1.50)")
     print(f"ratio CPU time cold with/without    {cpu_full / cpu_plain:5.2f}  (for reference)")
-    shutil.rmtree(old, ignore_errors=True)
 
 
 if __name__ == "__main__":
