@@ -30,13 +30,14 @@ def can_fork(workers: int) -> bool:
     return workers > 1 and hasattr(os, "fork")
 
 
-def _run_child(work: Callable[[], Any], out_fd: int) -> None:
+def _run_child(work: Callable[[], Any], out_fd: int | None) -> None:
     """In the child: do the work, send its result, and never return into Pelican."""
     code = 0
     try:
         result = work()
-        with os.fdopen(out_fd, "wb") as pipe:
-            pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        if out_fd is not None:
+            with os.fdopen(out_fd, "wb") as pipe:
+                pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException:
         traceback.print_exc()
         code = 1
@@ -48,67 +49,40 @@ def _run_child(work: Callable[[], Any], out_fd: int) -> None:
 
 
 class Forked:
-    """`work()` started in a forked child by `start()` (or later inline); `result()`
-    fetches it.
+    """`work()` started now in a forked child (or later inline); `result()` fetches it."""
 
-    The child may call `ready()` part way through, to let the parent go on with what it
-    needs from the first part (`wait_ready()`) while the child does the rest.
-    """
-
-    def __init__(self, in_background: bool, work: Callable[..., Any], *args: Any):
+    def __init__(self, in_background: bool, work: Callable[..., Any], *args: Any,
+                 returns: bool = True):
         self.pid = None
         self._work = lambda: work(*args)
-        self._in_background = in_background
-        self._read_fd = self._ready_read = self._ready_write = None
-
-    def start(self) -> "Forked":
-        """Fork now (a no-op when the work runs inline). Returns self."""
-        if not self._in_background:
-            return self
+        self._read_fd = None
+        if not in_background:
+            return
         sys.stdout.flush()
         sys.stderr.flush()
-        read_fd, write_fd = os.pipe()
+        read_fd, write_fd = os.pipe() if returns else (None, None)
         self._read_fd = read_fd
-        self._ready_read, self._ready_write = os.pipe()
         # While the child runs, neither process's garbage collector traverses (and so writes
         # to) the objects they share: those pages stay shared instead of being copied.
         # The parent thaws them once the child is done, in result().
         gc.freeze()
         pid = os.fork()
         if pid == 0:
-            os.close(read_fd)
-            os.close(self._ready_read)
+            if read_fd is not None:
+                os.close(read_fd)
             _run_child(self._work, write_fd)
         self.pid = pid
-        os.close(write_fd)
-        os.close(self._ready_write)
-        self._ready_write = None
-        return self
-
-    def ready(self) -> None:
-        """In the child: the first part of the work is done."""
-        if self._ready_write is not None:
-            os.write(self._ready_write, b"!")
-            os.close(self._ready_write)
-            self._ready_write = None
-
-    def wait_ready(self) -> bool:
-        """In the parent: wait for `ready()`. False if the child ended without it."""
-        if self._ready_read is None:
-            return True
-        with os.fdopen(self._ready_read, "rb") as pipe:
-            self._ready_read = None
-            return pipe.read(1) == b"!"
+        if write_fd is not None:
+            os.close(write_fd)
 
     def result(self) -> Any:
         if self.pid is None:
             return self._work()
-        if self._ready_read is not None:  # ready() was not waited for
-            os.close(self._ready_read)
-            self._ready_read = None
-        with os.fdopen(self._read_fd, "rb") as pipe:  # read before waiting: no deadlock
-            payload = pipe.read()
-        data = pickle.loads(payload) if payload else None
+        data = None
+        if self._read_fd is not None:
+            with os.fdopen(self._read_fd, "rb") as pipe:  # read before waiting: no deadlock
+                payload = pipe.read()
+            data = pickle.loads(payload) if payload else None
         _, status = os.waitpid(self.pid, 0)
         gc.unfreeze()
         if os.waitstatus_to_exitcode(status) != 0:

@@ -124,9 +124,7 @@ class ColloquyGenerator(Generator):
             # If reading fails (as it may in `pelican --autoreload`), the worker must not
             # wait for essays forever.
             weakref.finalize(self, self._channel.stop)
-        # (Assigned before it forks: the worker signals through it.)
         self._reading = Forked(self.parallel, self._prepare_and_write_ahead)
-        self._reading.start()
         if self._channel is not None:
             self._channel.close_receiving_end()
         self._written_early: dict[str, str] = {}
@@ -155,7 +153,6 @@ class ColloquyGenerator(Generator):
         self.summaries = self.preparer.prepare_all(self.comments_root)
         if self._channel is None:
             return {}
-        self._reading.ready()  # the summaries are in the store
         output = self._thread_output(early=True)
         marks = output.context["colloquy_featured"]
         written, first_year = {}, None
@@ -173,14 +170,14 @@ class ColloquyGenerator(Generator):
 
     def generate_context(self):
         essays = {essay.slug: essay for essay in self._essays()}
-        if self._channel is None:
-            self._reading.result()  # prepares the comments here and now
-        else:
-            # Every essay is read; the worker writes on until this step is done.
+        if self._channel is not None:
             signals.content_object_init.disconnect(self._tell_worker)
-            self._channel.close_sending_end()
-            if not self._reading.wait_ready():
-                self._worker_result(self._reading)  # it failed: raise its error
+            self._channel.stop()
+        try:
+            self._written_early = self._reading.result()
+        except ChildProcessError as exc:
+            raise ColloquyError(f"colloquy: {exc}") from None
+        if self.parallel:  # the worker left its summaries in the store
             self.summaries = self.store.load_index()
         self.problems = self._cross_folder_problems(essays)
         for summary in self.summaries.values():
@@ -197,20 +194,10 @@ class ColloquyGenerator(Generator):
         # Follow-up links, the digest weeks and "featured" marks, from the summaries'
         # scored records; before the writer forks, so both processes see them.
         self.digest = digest.prepare(self)
-        if self._channel is not None:
-            self._channel.stop()
-            self._written_early = self._worker_result(self._reading)
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         self._queue = get_context("fork").Value("i", 0)
         if self.parallel:
-            self._writing = Forked(True, self._write_threads).start()
-
-    @staticmethod
-    def _worker_result(worker: Forked):
-        try:
-            return worker.result()
-        except ChildProcessError as exc:
-            raise ColloquyError(f"colloquy: {exc}") from None
+            self._writing = Forked(True, self._write_threads)
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
@@ -276,7 +263,10 @@ class ColloquyGenerator(Generator):
         output = self._thread_output()
         keys = self._write_threads(output)
         if self._writing is not None:
-            keys.update(self._worker_result(self._writing))
+            try:
+                keys.update(self._writing.result())
+            except ChildProcessError as exc:
+                raise ColloquyError(f"colloquy: {exc}") from None
         # What the worker wrote for an essay that turned out not to be published.
         for name in self._written_early.keys() - keys.keys():
             remove_output(Path(self.output_path), name)
