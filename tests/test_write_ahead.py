@@ -184,3 +184,19 @@ def test_a_stopped_channel_ends_even_with_messages_unread():
         channel.send(n)
     channel.stop()
     assert list(channel.receive()) == []
+
+
+def test_a_worker_that_fails_fails_the_build_with_its_error(site, monkeypatch, capfd):
+    """The worker's error stops the build with a clear message (its traceback shown); the
+    main process does not wait for essays, or for a worker, forever."""
+    from colloquy import bundles
+    from colloquy.errors import ColloquyError
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bundles.Preparer, "prepare_all", broken)
+    conversation(site)
+    with pytest.raises(ColloquyError, match="worker failed; its error is shown above"):
+        site.build(COLLOQUY_WORKERS=2)
+    assert "RuntimeError: disk on fire" in capfd.readouterr().err
