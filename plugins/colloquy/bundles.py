@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -264,13 +265,12 @@ def record(comment: Comment) -> Record:
                   comment.author_replied, comment.substance, comment.reshare)
 
 
-_SKIP_FIELDS = {"parent", "replies", "path", "body"}
+# What a thread shows of each comment: every field but its links and its source text.
+_SHOWN_FIELDS = attrgetter(*(f.name for f in fields(Comment)
+                             if f.name not in {"parent", "replies", "path", "body"}),
+                           "permalink")
 
 
 def thread_fingerprint(root: Comment) -> str:
     """A hash of everything a thread's HTML and feed show, to reuse or skip unchanged ones."""
-    from dataclasses import fields
-
-    names = [f.name for f in fields(Comment) if f.name not in _SKIP_FIELDS]
-    rows = [[getattr(c, n) for n in names] + [getattr(c, "permalink", "")] for c in root.walk()]
-    return markup.body_key(repr(rows))
+    return markup.body_key(repr([_SHOWN_FIELDS(c) for c in root.walk()]))

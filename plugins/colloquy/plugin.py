@@ -102,6 +102,9 @@ class ColloquyGenerator(Generator):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.colloquy = colloquy_settings.resolve(self.settings)
+        # Each build makes a new generator and environment: no template changes under it,
+        # so rendering a page need not stat every template it extends or includes.
+        self.env.auto_reload = False
         self.comments_root = Path(self.path) / self.colloquy["COLLOQUY_COMMENTS_DIR"]
         self.parallel = can_fork(self.colloquy["COLLOQUY_WORKERS"])
         self.site_key = self._site_fingerprint()
