@@ -30,14 +30,13 @@ def can_fork(workers: int) -> bool:
     return workers > 1 and hasattr(os, "fork")
 
 
-def _run_child(work: Callable[[], Any], out_fd: int | None) -> None:
+def _run_child(work: Callable[[], Any], out_fd: int) -> None:
     """In the child: do the work, send its result, and never return into Pelican."""
     code = 0
     try:
         result = work()
-        if out_fd is not None:
-            with os.fdopen(out_fd, "wb") as pipe:
-                pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(out_fd, "wb") as pipe:
+            pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException:
         traceback.print_exc()
         code = 1
@@ -51,8 +50,7 @@ def _run_child(work: Callable[[], Any], out_fd: int | None) -> None:
 class Forked:
     """`work()` started now in a forked child (or later inline); `result()` fetches it."""
 
-    def __init__(self, in_background: bool, work: Callable[..., Any], *args: Any,
-                 returns: bool = True):
+    def __init__(self, in_background: bool, work: Callable[..., Any], *args: Any):
         self.pid = None
         self._work = lambda: work(*args)
         self._read_fd = None
@@ -60,7 +58,7 @@ class Forked:
             return
         sys.stdout.flush()
         sys.stderr.flush()
-        read_fd, write_fd = os.pipe() if returns else (None, None)
+        read_fd, write_fd = os.pipe()
         self._read_fd = read_fd
         # While the child runs, neither process's garbage collector traverses (and so writes
         # to) the objects they share: those pages stay shared instead of being copied.
@@ -68,21 +66,17 @@ class Forked:
         gc.freeze()
         pid = os.fork()
         if pid == 0:
-            if read_fd is not None:
-                os.close(read_fd)
+            os.close(read_fd)
             _run_child(self._work, write_fd)
         self.pid = pid
-        if write_fd is not None:
-            os.close(write_fd)
+        os.close(write_fd)
 
     def result(self) -> Any:
         if self.pid is None:
             return self._work()
-        data = None
-        if self._read_fd is not None:
-            with os.fdopen(self._read_fd, "rb") as pipe:  # read before waiting: no deadlock
-                payload = pipe.read()
-            data = pickle.loads(payload) if payload else None
+        with os.fdopen(self._read_fd, "rb") as pipe:  # read before waiting: no deadlock
+            payload = pipe.read()
+        data = pickle.loads(payload) if payload else None
         _, status = os.waitpid(self.pid, 0)
         gc.unfreeze()
         if os.waitstatus_to_exitcode(status) != 0:

@@ -9,7 +9,6 @@ those facts raises `NotKnownYet`, and is left to the main process.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import feeds
+from . import feeds, markup
 from .bundles import BundleStore, Summary
 from .cache import BuildCache
 from .comments import Comment
@@ -37,7 +36,7 @@ def thread_url(essay: str, thread_id: str) -> str:
 
 
 def input_hash(value) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).hexdigest()
+    return markup.body_key(repr(value))
 
 
 def utc(moment: datetime) -> datetime:
@@ -70,6 +69,18 @@ class OutputCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         logger.info("Writing %s", target)
+
+    def remove(self, name: str) -> None:
+        """Delete one written file, and the folders it leaves empty."""
+        target = self.output / name
+        target.unlink(missing_ok=True)
+        for folder in target.parents:
+            if folder == self.output:
+                return
+            try:
+                folder.rmdir()
+            except OSError:  # not empty: something else lives there
+                return
 
     def save(self) -> None:
         self.keys.save()
@@ -184,11 +195,6 @@ class ThreadOutput:
         if name in stale:
             self.outputs.write(name, essay_comments_feed(info, essay, conversation, shared))
         return stale
-
-    def forget(self, names) -> None:
-        """Unrecord files a failed attempt may not have written."""
-        for name in names:
-            self.outputs.keys.used.pop(name, None)
 
 
 def thread_feed(info: feeds.FeedInfo, essay, root: Comment, shared=None) -> bytes:

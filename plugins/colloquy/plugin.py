@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 import weakref
-from datetime import datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import urlparse
@@ -44,7 +43,6 @@ from .threads import Conversation
 
 logger = logging.getLogger(__name__)
 
-EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 UNCAPPED = 10**6
 BATCH = 25  # essays claimed at a time when both processes write thread pages
 # Context entries made only once every essay is read (digest.prepare).
@@ -271,10 +269,10 @@ class ColloquyGenerator(Generator):
             except ChildProcessError as exc:
                 raise ColloquyError(f"colloquy: {exc}") from None
         # What the worker wrote for an essay that turned out not to be published.
-        for name in self._written_early.keys() - keys.keys():
-            remove_output(Path(self.output_path), name)
-        # Once the worker is gone: pages written while it lives are copied into both.
         outputs = output.outputs
+        for name in self._written_early.keys() - keys.keys():
+            outputs.remove(name)
+        # Once the worker is gone: pages written while it lives are copied into both.
         outputs.keys.used.update(keys)
         outputs.keys.changed = True
         info = self._feed_info(self._first_year())
@@ -358,7 +356,7 @@ class ColloquyGenerator(Generator):
             info, feed_id=info.tag("feeds/essays"), title=info.site_name,
             page_url=info.url(""), atom_url=info.url("feeds/essays.atom.xml"),
             rss_url=info.url("feeds/essays.rss.xml"), subtitle="New essays",
-            entries=entries, fallback_updated=EPOCH)
+            entries=entries, fallback_updated=digest.EPOCH)
         outputs.write("feeds/essays.atom.xml", atom_bytes)
         outputs.write("feeds/essays.rss.xml", rss_bytes)
         outputs.write("feeds/comments.atom.xml", self._site_comments_feed(info, essays, limit))
@@ -377,20 +375,7 @@ class ColloquyGenerator(Generator):
             info, feed_id=info.tag("feeds/comments"), title=f"Comments on {info.site_name}",
             page_url=info.url(""), self_url=info.url("feeds/comments.atom.xml"),
             subtitle="Every new comment, reply and response", entries=entries,
-            fallback_updated=EPOCH, threaded=True)
-
-
-def remove_output(root: Path, name: str) -> None:
-    """Delete one written file, and the folders it leaves empty."""
-    target = root / name
-    target.unlink(missing_ok=True)
-    for folder in target.parents:
-        if folder == root:
-            return
-        try:
-            folder.rmdir()
-        except OSError:  # not empty: something else lives there
-            return
+            fallback_updated=digest.EPOCH, threaded=True)
 
 
 def get_generators(pelican):
