@@ -106,14 +106,13 @@ def _generator(info: FeedInfo, feed_id: str, title: str, page_url: str, self_url
     newest = max((e.updated for e in entries), default=fallback_updated)
     fg.updated(newest)
     fg.lastBuildDate(newest)
+    shared = {} if shared is None else shared  # a feed on its own shares with none
     for entry in entries:  # newest first, as readers expect
-        fe = shared.get(entry.id) if shared is not None else None
+        fe = shared.get(entry.id)
         if fe is not None:
             fg.add_entry(fe, order="append")
             continue
-        fe = fg.add_entry(_SharedEntry() if shared is not None else None, order="append")
-        if shared is not None:
-            shared[entry.id] = fe
+        fe = shared[entry.id] = fg.add_entry(_SharedEntry(), order="append")
         fe.id(entry.id)
         fe.guid(entry.id, permalink=False)
         fe.title(entry.title)
