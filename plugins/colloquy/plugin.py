@@ -154,10 +154,11 @@ class ColloquyGenerator(Generator):
         self.summaries = self.preparer.prepare_all(self.comments_root)
         if self._channel is None:
             return {}
-        output = self._thread_output(early=True)
-        marks = output.context["colloquy_featured"]
-        written, first_year = {}, None
+        output, written, first_year = None, {}, None
         for slug, title, date in self._channel.receive():
+            if output is None:  # set up at the first essay: a warm build reads none
+                output = self._thread_output(early=True)
+                marks = output.context["colloquy_featured"]
             first_year = min(first_year or date.year, date.year)
             essay = EssayFacts(slug, title, date)
             summary = self.summaries.get(slug) or Summary(slug, "")
