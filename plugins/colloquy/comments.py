@@ -7,15 +7,19 @@ and scoring happen downstream, on the `Comment` objects it returns.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
-import os
 import re
-import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Iterable
 
 from .errors import CommentFileError
+from .files import atomic_write, inside
+from .slugs import is_folder_name
+from .text import clean, clean_line, clean_name, for_terminal, unclean_lines
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 KEY_RE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):(?:[ \t]+(.*)|)$")
@@ -51,6 +55,7 @@ class Comment:
     source_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     path: str = ""
+    lines: dict[str, int] = field(default_factory=dict, repr=False)  # header key → line
     # Filled downstream: rendered body, thread structure, substance.
     html: str = ""
     parent: Comment | None = field(default=None, repr=False)
@@ -95,141 +100,216 @@ def parse_comment(path: str | Path, essay: str | None = None,
                   warnings: list[CommentFileError] | None = None) -> Comment:
     """Read one comment file. Raise CommentFileError when it cannot be used.
 
-    Problems with optional fields do not stop the comment: the field is dropped and a
-    CommentFileError is appended to `warnings` instead.
+    Every other problem found in the same pass (further errors, and warnings about
+    fields dropped or text cleaned) is appended to `warnings`.
     """
+    comment, problems = read_comment(path, essay)
+    fatal = next((p for p in problems if p.fatal), None)
+    if warnings is not None:
+        warnings.extend(p for p in problems if p is not fatal)
+    if fatal is not None:
+        raise fatal
+    return comment
+
+
+def read_comment(path: str | Path, essay: str | None = None
+                 ) -> tuple[Comment | None, list[CommentFileError]]:
+    """Read one comment file in one pass: the comment (None when it cannot be used) and
+    every problem in it, each at its own line, in line order. Never raises for content."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CommentFileError(path, 1, f"cannot read the file ({exc.strerror})",
-                               "check its permissions") from None
-    return parse_comment_bytes(raw, path, essay or path.parent.name, warnings)
-
-
-def parse_comment_bytes(raw: bytes, path: Path, essay: str,
-                        warnings: list[CommentFileError] | None = None) -> Comment:
-    text = _decode(raw, path)
-    lines = text.split("\n")
-    header, body_start = _read_header(lines, path)
-    fields = {key: value for key, (value, _) in header.items()}
-    line_of = {key: line for key, (_, line) in header.items()}
-    warnings = warnings if warnings is not None else []
-
-    for key in REQUIRED:
-        if not fields.get(key):
-            raise CommentFileError(path, len(header) + 1, f"missing required key '{key}'",
-                                   f"add a '{key}: ...' line to the header")
-    comment_id = fields.pop("id")
-    if not ID_RE.fullmatch(comment_id):
-        raise CommentFileError(path, line_of["id"], f"id '{comment_id}' is not valid",
-                               "use 1-80 lower-case letters, digits and hyphens")
-    if comment_id != path.stem:
-        raise CommentFileError(path, line_of["id"],
-                               f"id '{comment_id}' does not match the file name '{path.name}'",
-                               f"rename the file to '{comment_id}.md' or fix the id")
-    date = _parse_date(fields.pop("date"), path, line_of["date"])
-    kind = fields.pop("kind", "comment") or "comment"
-    if kind not in KINDS:
-        raise CommentFileError(path, line_of["kind"], f"unknown kind '{kind}'",
-                               f"use one of: {', '.join(KINDS)}")
-    url = fields.pop("url", None)
-    if kind in ("response", "mention") and not (url and is_http_url(url)):
-        raise CommentFileError(path, line_of.get("url", len(header) + 1),
-                               f"a {kind} needs the http(s) URL of the post it stands for",
-                               "add 'url: https://...' to the header")
-    if url and not is_http_url(url):
-        warnings.append(CommentFileError(path, line_of["url"], f"url '{url}' is not http(s)",
-                                         "dropped it; use an http:// or https:// address",
-                                         fatal=False))
-        url = None
-    website = fields.pop("website", None)
-    if website and not is_http_url(website):
-        warnings.append(CommentFileError(path, line_of["website"],
-                                         f"website '{website}' is not http(s)",
-                                         "dropped it; use an http:// or https:// address",
-                                         fatal=False))
-        website = None
-    reply_to = fields.pop("reply-to", None) or None
-    if reply_to is not None and not ID_RE.fullmatch(reply_to):
-        raise CommentFileError(path, line_of["reply-to"], f"reply-to '{reply_to}' is not an id",
-                               "give the id of the parent comment on the same essay")
-    if reply_to == comment_id:
-        raise CommentFileError(path, line_of["reply-to"], "the comment replies to itself",
-                               "remove 'reply-to' or name the parent comment's id")
-    source = fields.pop("source", None)
-    if source is not None and source not in SOURCES:
-        warnings.append(CommentFileError(path, line_of["source"], f"unknown source '{source}'",
-                                         f"kept as is; known sources: {', '.join(SOURCES)}",
-                                         fatal=False))
-    return Comment(
-        id=comment_id,
-        essay=essay,
-        author=" ".join(fields.pop("author").split()),
-        date=date,
-        body="\n".join(lines[body_start:]).strip("\n"),
-        reply_to=reply_to,
-        kind=kind,
-        url=url,
-        website=website,
-        role=fields.pop("role", None),
-        source=source,
-        source_id=fields.pop("source-id", None),
-        extra=fields,
-        path=str(path),
-    )
-
-
-def _decode(raw: bytes, path: Path) -> str:
+        return None, [CommentFileError(path, 1, f"cannot read the file ({exc.strerror})",
+                                       "check its permissions")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise CommentFileError(path, line, f"invalid UTF-8 (byte {exc.start})",
-                               "re-save the file as UTF-8") from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+        return None, [CommentFileError(path, line, f"invalid UTF-8 (byte {exc.start})",
+                                       "re-save the file as UTF-8")]
+    # A lone CR ends a line, as editors show it: line numbers then match what one sees.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    raw_lines = text.split("\n")
+    problems = [_unclean_warning(path, number, raw_lines[number - 1])
+                for number in unclean_lines(text)]
+    lines = [clean(line) for line in raw_lines]
+    header, body_start, header_problems = read_header(lines, path)
+    problems += header_problems
+    comment = None
+    if header:  # with no header at all, that is the one problem to report
+        comment = _comment(header, lines, body_start, path, essay or path.parent.name, problems)
+    problems.sort(key=lambda p: p.line)
+    return (None if any(p.fatal for p in problems) else comment), problems
 
 
-def _read_header(lines: list[str], path: Path) -> tuple[dict[str, tuple[str, int]], int]:
-    """Return {key: (value, line number)} and the index of the first body line."""
+def _unclean_warning(path: Path, number: int, line: str) -> CommentFileError:
+    """Which characters of a line the text rule removed or changed, and how to fix it."""
+    removed = sorted({ch for ch in line if clean(ch) != ch})
+    kept = "".join(ch for ch in line if ch not in removed)
+    what = []
+    if removed:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in removed)
+        what.append(f"characters XML 1.0 cannot carry ({codes})")
+    if not unicodedata.is_normalized("NFC", kept):
+        what.append("text not in Unicode NFC")
+    return CommentFileError(path, number, f"the line holds {' and '.join(what)}",
+                            "they were removed (or normalised) when read and the comment "
+                            "still shows; delete them from the file to silence this",
+                            fatal=False)
+
+
+def read_header(lines: list[str], path: str | Path, known: Iterable[str] = KEY_ORDER
+                ) -> tuple[dict[str, tuple[str, int]], int, list[CommentFileError]]:
+    """Read the `key: value` header at the top of `lines` (a comment file, a digest note,
+    an importer's input), in one pass, never raising for a bad line.
+
+    Returns ({key: (value, line number)}, the index of the first body line, problems).
+    Keys are lower-cased (an upper-case key is an error, still read so that nothing else
+    is reported wrongly); the first of two equal keys is kept. A key not in `known` that
+    resembles one (`replyto`, `websit`) gets a warning naming it.
+    """
     header: dict[str, tuple[str, int]] = {}
-    for index, line in enumerate(lines):
+    problems: list[CommentFileError] = []
+    known = tuple(known)
+    end = next((i for i, line in enumerate(lines) if not line.strip()), None)
+    if not lines or not KEY_RE.match(lines[0]):
+        problems.append(CommentFileError(
+            path, 1, "no header", "start the file with 'id:', 'author:' and 'date:' lines, "
+            "then a blank line, then the body"))
+        return header, 0, problems
+    for index, line in enumerate(lines[:end]):
         number = index + 1
-        if not line.strip():
-            if not header:
-                break
-            return header, index + 1
         match = KEY_RE.match(line)
         if not match:
-            if not header:
-                break
-            raise CommentFileError(path, number, f"header line is not 'key: value': {line[:60]!r}",
-                                   "end the header with one blank line before the body")
+            problem = f"header line is not 'key: value': {for_terminal(line[:60])!r}"
+            if end is None:  # no blank line: the body starts here, without one
+                problems.append(CommentFileError(
+                    path, number, problem, "end the header with one blank line before the body"))
+                return header, index, problems
+            problems.append(CommentFileError(
+                path, number, problem, "write it as 'key: value', or end the header with "
+                "one blank line before the body"))
+            continue
         key, value = match.group(1), (match.group(2) or "").strip()
         if key != key.lower():
-            raise CommentFileError(path, number, f"key '{key}' is not lower-case",
-                                   f"write '{key.lower()}:'")
+            problems.append(CommentFileError(path, number, f"key '{key}' is not lower-case",
+                                             f"write '{key.lower()}:'"))
+            key = key.lower()
         if key in header:
-            raise CommentFileError(path, number,
-                                   f"key '{key}' given twice (first on line {header[key][1]})",
-                                   "keep one of the two lines")
+            problems.append(CommentFileError(
+                path, number, f"key '{key}' given twice (first on line {header[key][1]})",
+                "keep one of the two lines"))
+            continue
         header[key] = (value, number)
-    if not header:
-        raise CommentFileError(path, 1, "no header",
-                               "start the file with 'id:', 'author:' and 'date:' lines, "
-                               "then a blank line, then the body")
-    raise CommentFileError(path, len(lines), "the header never ends",
-                           "put one blank line between the header and the body")
+        if known and key not in known:
+            problems += _unknown_key(path, number, key, known)
+    if end is None:
+        problems.append(CommentFileError(path, len(lines), "the header never ends",
+                                         "put one blank line between the header and the body"))
+        return header, len(lines), problems
+    return header, end + 1, problems
 
 
-def _parse_date(value: str, path: Path, line: int) -> datetime:
+def _unknown_key(path, number: int, key: str, known: tuple[str, ...]) -> list[CommentFileError]:
+    """A warning for an unknown key that looks like a misspelt known one; other unknown
+    keys are the author's own and are passed to templates."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    if not close:
+        return []
+    return [CommentFileError(path, number, f"unknown key '{key}' (did you mean '{close[0]}'?)",
+                             f"write '{close[0]}:'; meanwhile '{key}' is kept as an extra "
+                             "field and means nothing to Colloquy", fatal=False)]
+
+
+class _Fields:
+    """A header being checked: values by key, each problem at the line of its key."""
+
+    def __init__(self, header, path: Path, end_line: int, problems: list[CommentFileError]):
+        self.values = {key: value for key, (value, _) in header.items()}
+        self.line = {key: line for key, (_, line) in header.items()}
+        self.path, self.end_line, self.problems = path, end_line, problems
+
+    def error(self, key: str, problem: str, fix: str, fatal: bool = True) -> None:
+        line = self.line.get(key, self.end_line)
+        self.problems.append(CommentFileError(self.path, line, problem, fix, fatal=fatal))
+
+    def required(self, key: str) -> str:
+        if key not in self.values:
+            self.error(key, f"missing required key '{key}'", f"add a '{key}: ...' line to the header")
+        elif not self.values[key]:
+            self.error(key, f"key '{key}' is empty", f"write a value after '{key}:'")
+        return self.values.pop(key, "")
+
+    def http(self, key: str) -> str | None:
+        value = self.values.pop(key, None) or None
+        if value and not is_http_url(value):
+            self.error(key, f"{key} '{for_terminal(value)}' is not http(s)",
+                       "dropped it; use an http:// or https:// address", fatal=False)
+            return None
+        return value
+
+
+def _comment(header, lines: list[str], body_start: int, path: Path, essay: str,
+             problems: list[CommentFileError]) -> Comment | None:
+    """Check every field of a read header, adding each problem; the Comment, or None."""
+    fields = _Fields(header, path, max(body_start, 1), problems)
+    comment_id = fields.required("id")
+    if comment_id and not ID_RE.fullmatch(comment_id):
+        fields.error("id", f"id '{for_terminal(comment_id)}' is not valid",
+                     "use 1-80 lower-case letters, digits and hyphens")
+    elif comment_id and comment_id != path.stem:
+        fields.error("id", f"id '{comment_id}' does not match the file name "
+                     f"'{for_terminal(path.name)}'",
+                     f"rename the file to '{comment_id}.md' or fix the id")
+    raw_author = fields.required("author")
+    author = clean_name(raw_author)
+    if raw_author and not author:
+        fields.error("author", "the author name has no visible character (only spaces, "
+                     "invisible or control characters)", "write a name readers can see")
+    date = _parse_date(fields.required("date"), fields)
+    kind = fields.values.pop("kind", "") or "comment"
+    if kind not in KINDS:
+        fields.error("kind", f"unknown kind '{for_terminal(kind)}'",
+                     f"use one of: {', '.join(KINDS)}")
+    if kind in ("response", "mention") and not is_http_url(fields.values.get("url") or ""):
+        fields.error("url", f"a {kind} needs the http(s) URL of the post it stands for",
+                     "add 'url: https://...' to the header")
+    url, website = fields.http("url"), fields.http("website")
+    reply_to = fields.values.pop("reply-to", None) or None
+    if reply_to is not None and not ID_RE.fullmatch(reply_to):
+        fields.error("reply-to", f"reply-to '{for_terminal(reply_to)}' is not an id",
+                     "give the id of the parent comment on the same essay")
+    elif reply_to is not None and reply_to == comment_id:
+        fields.error("reply-to", "the comment replies to itself",
+                     "remove 'reply-to' or name the parent comment's id")
+    source = fields.values.pop("source", None)
+    if source is not None and source not in SOURCES:
+        fields.error("source", f"unknown source '{for_terminal(source)}'",
+                     f"kept as is; known sources: {', '.join(SOURCES)}", fatal=False)
+    if any(p.fatal for p in problems):
+        return None
+    return Comment(
+        id=comment_id, essay=essay, author=author, date=date,
+        body="\n".join(lines[body_start:]).strip("\n"),
+        reply_to=reply_to, kind=kind, url=url, website=website,
+        role=fields.values.pop("role", None), source=source,
+        source_id=fields.values.pop("source-id", None),
+        extra={key: clean_line(value) for key, value in fields.values.items()},
+        path=str(path), lines=dict(fields.line))
+
+
+def _parse_date(value: str, fields: _Fields) -> datetime | None:
+    if not value:
+        return None  # reported as missing or empty
     try:
         date = datetime.fromisoformat(value)
     except ValueError:
         date = None
     if date is None or date.tzinfo is None:
-        problem = f"date '{value}' is not ISO 8601 with a UTC offset"
-        raise CommentFileError(path, line, problem, "write it like 2026-09-14T08:30:00+02:00")
+        fields.error("date", f"date '{for_terminal(value)}' is not ISO 8601 with a UTC offset",
+                     "write it like 2026-09-14T08:30:00+02:00")
+        return None
     return date
 
 
@@ -277,41 +357,21 @@ def format_comment(comment: Comment) -> str:
 
 
 def comment_path(comments_root: str | Path, essay: str, comment_id: str) -> Path:
-    return Path(comments_root) / essay / f"{comment_id}.md"
+    """Where a comment file lives; refuses names that would leave the comments folder."""
+    return inside(comments_root, essay, f"{comment_id}.md")
 
 
 def write_comment(comments_root: str | Path, comment: Comment, overwrite: bool = False) -> Path:
     """Write a comment file atomically (temp file, fsync, rename). Return its path.
 
     Refuses to replace an existing file unless `overwrite`: a second import or a second
-    approval must never clobber what the author may have edited by hand.
+    approval must never clobber what the author may have edited by hand. The folder is
+    the slug Pelican gives the essay or page, whatever characters Pelican allows there.
     """
-    if not ID_RE.fullmatch(comment.id) or not ID_RE.fullmatch(comment.essay):
-        raise ValueError(f"unsafe comment id or essay slug: {comment.essay}/{comment.id}")
+    if not ID_RE.fullmatch(comment.id) or not is_folder_name(comment.essay):
+        raise ValueError(f"unsafe comment id or essay slug: {comment.essay!r}/{comment.id!r}")
     target = comment_path(comments_root, comment.essay, comment.id)
-    if target.exists() and not overwrite:
-        raise FileExistsError(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(format_comment(comment))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-    return target
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return atomic_write(target, format_comment(comment), exclusive=not overwrite)
 
 
 def load_comments(comments_root: str | Path) -> tuple[list[Comment], list[CommentFileError]]:
@@ -329,8 +389,8 @@ def load_comments(comments_root: str | Path) -> tuple[list[Comment], list[Commen
         for path in sorted(folder.glob("*.md")):
             if path.name.startswith("."):
                 continue
-            try:
-                comments.append(parse_comment(path, folder.name, problems))
-            except CommentFileError as exc:
-                problems.append(exc)
+            comment, found = read_comment(path, folder.name)
+            problems += found
+            if comment is not None:
+                comments.append(comment)
     return comments, problems

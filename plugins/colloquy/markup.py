@@ -22,7 +22,7 @@ from cmarkgfm import _cmark
 from cmarkgfm.cmark import Options
 
 # Bump when rendering changes so HTML cached by an older version is not reused.
-MARKUP_VERSION = "2"
+MARKUP_VERSION = "3"
 
 ALLOWED_TAGS = {
     "p", "br", "em", "strong", "del", "code", "pre", "blockquote",

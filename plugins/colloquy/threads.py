@@ -57,7 +57,8 @@ def build_conversations(comments: list[Comment], essays: set[str]
         first = seen.get(comment.id)
         if first is not None:
             problems.append(CommentFileError(
-                comment.path, 1, f"duplicate id '{comment.id}' (also in {first.path})",
+                comment.path, _line(comment, "id"),
+                f"duplicate id '{comment.id}' (also in {first.path})",
                 "give one of the two comments a new id and file name"))
             continue
         seen[comment.id] = comment
@@ -78,7 +79,8 @@ def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError
         if comment.is_tally:
             if comment.reply_to:
                 problems.append(CommentFileError(
-                    comment.path, 1, f"a {comment.kind} cannot reply to a comment",
+                    comment.path, _line(comment, "reply-to"),
+                    f"a {comment.kind} cannot reply to a comment",
                     f"remove 'reply-to'; it is counted as a {comment.kind} of the essay",
                     fatal=False))
             (conversation.likes if comment.kind == "like" else conversation.reposts).append(comment)
@@ -89,7 +91,7 @@ def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError
         if parent is None or parent.is_tally:
             comment.orphaned = True
             problems.append(CommentFileError(
-                comment.path, 1,
+                comment.path, _line(comment, "reply-to"),
                 f"reply-to '{comment.reply_to}' is not a comment on essay '{essay}'",
                 "fix the parent id; meanwhile it is shown as a top-level comment", fatal=False))
             continue
@@ -126,7 +128,7 @@ def _break_cycles(comments: list[Comment], problems: list[CommentFileError]) -> 
             ids = " → ".join(c.id for c in cycle)
             for member in cycle:
                 problems.append(CommentFileError(
-                    member.path, 1, f"reply cycle: {ids} → {cycle[0].id}",
+                    member.path, _line(member, "reply-to"), f"reply cycle: {ids} → {cycle[0].id}",
                     "make one of these reply to a comment outside the cycle; "
                     "meanwhile the oldest is shown top level", fatal=False))
             oldest = min(cycle, key=lambda c: (c.date, c.id))
@@ -134,6 +136,11 @@ def _break_cycles(comments: list[Comment], problems: list[CommentFileError]) -> 
             oldest.orphaned = True
         for member in path:
             state[member.id] = 2
+
+
+def _line(comment: Comment, key: str) -> int:
+    """The line of a header key in the comment's file (1 when not read from a file)."""
+    return getattr(comment, "lines", {}).get(key, 1)
 
 
 def _set_depths(root: Comment) -> None:
