@@ -150,7 +150,8 @@ def _unclean_warning(path: Path, number: int, line: str) -> CommentFileError:
     what = []
     if removed:
         codes = ", ".join(f"U+{ord(ch):04X}" for ch in removed)
-        what.append(f"characters XML 1.0 cannot carry ({codes})")
+        what.append(f"control characters or noncharacters ({codes}) that feeds (XML) "
+                    "cannot carry")
     if not unicodedata.is_normalized("NFC", kept):
         what.append("text not in Unicode NFC")
     return CommentFileError(path, number, f"the line holds {' and '.join(what)}",
