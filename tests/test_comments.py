@@ -256,3 +256,9 @@ def test_write_comment_refuses_folder_names_that_leave_the_root(tmp_path, essay)
     with pytest.raises(ValueError):
         write_comment(tmp_path, make_comment(essay=essay))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("date", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_dates_at_the_ends_of_time_are_refused_not_fatal(tmp_path, date):
+    error = error_for(tmp_path, GOOD.replace("2026-09-15T07:12:03+02:00", date))
+    assert error.line == 3 and "outside the years" in error.problem

@@ -27,6 +27,7 @@ KINDS = ("comment", "response", "mention", "like", "repost")
 TALLY_KINDS = ("like", "repost")
 SOURCES = ("web", "wordpress", "disqus", "isso", "webmention", "staticman", "commento", "pcs")
 REQUIRED = ("id", "author", "date")
+MIN_YEAR, MAX_YEAR = 2, 9998  # a day from either end: every time zone can show the date
 # Keys written first, in this order; any other key follows alphabetically.
 KEY_ORDER = ("id", "author", "date", "reply-to", "kind", "url", "website", "role",
              "source", "source-id")
@@ -310,6 +311,11 @@ def _parse_date(value: str, fields: _Fields) -> datetime | None:
     if date is None or date.tzinfo is None:
         fields.error("date", f"date '{for_terminal(value)}' is not ISO 8601 with a UTC offset",
                      "write it like 2026-09-14T08:30:00+02:00")
+        return None
+    if not MIN_YEAR <= date.replace(tzinfo=None).year <= MAX_YEAR:
+        # Near year 1 or 9999, moving the time to another zone (UTC, the site's) overflows.
+        fields.error("date", f"date '{value}' is outside the years {MIN_YEAR}-{MAX_YEAR}",
+                     "write the date the comment was made, like 2026-09-14T08:30:00+02:00")
         return None
     return date
 
