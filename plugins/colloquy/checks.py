@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pelican.readers import Readers
-
 from .errors import CommentFileError
 
 
@@ -15,22 +13,14 @@ def essay_slugs(settings: dict) -> set[str]:
 
 
 def essay_metadata(settings: dict) -> dict[str, tuple[Path, dict]]:
-    """Every essay's slug → (file, metadata as Pelican's readers see it)."""
-    from pelican.utils import slugify
+    """Every essay's and page's slug → (file, metadata as Pelican's readers see it), with
+    the slugs Pelican gives them (slugs.py); page URLs are registered on the way."""
+    from . import pages
+    from .slugs import site_entries
 
-    readers = Readers(settings)
-    essays = {}
-    content = Path(settings["PATH"])
-    for folder in settings.get("ARTICLE_PATHS") or [""]:
-        for path in sorted((content / folder).rglob("*")):
-            if path.suffix.lstrip(".") not in readers.extensions or not path.is_file():
-                continue
-            _, metadata = readers.readers[path.suffix.lstrip(".")].read(str(path))
-            slug = metadata.get("slug") or slugify(
-                str(metadata.get("title", path.stem)),
-                regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
-            essays[str(slug)] = (path, metadata)
-    return essays
+    entries = site_entries(settings)
+    pages.register(settings, entries)
+    return {slug: (entry.path, entry.metadata) for slug, entry in entries.items()}
 
 
 def check_site(settings: dict) -> list[CommentFileError]:

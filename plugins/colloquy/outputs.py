@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import feeds, markup
+from . import feeds, markup, pages
 from .bundles import BundleStore, Summary
 from .cache import BuildCache
 from .comments import Comment
@@ -28,11 +28,12 @@ logger = logging.getLogger(__name__)
 
 
 def essay_url(slug: str) -> str:
-    return f"essays/{slug}/"
+    """Where a conversation lives: its essay's URL, or its page's (pages.py)."""
+    return pages.url_of(slug) or f"essays/{slug}/"
 
 
 def thread_url(essay: str, thread_id: str) -> str:
-    return f"essays/{essay}/threads/{thread_id}/"
+    return f"{essay_url(essay)}threads/{thread_id}/"
 
 
 def input_hash(value) -> str:
@@ -41,6 +42,11 @@ def input_hash(value) -> str:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
+
+
+def _date(essay) -> datetime:
+    """An essay's date; a page may have none (an empty feed then says 2000-01-01)."""
+    return getattr(essay, "date", None) or datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class OutputCache:
@@ -99,6 +105,10 @@ class EssayFacts:
     title: str
     date: datetime
     followups: tuple = ()
+
+    @property
+    def url(self) -> str:
+        return essay_url(self.slug)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # Python's and Jinja's own probes: plainly absent
@@ -165,7 +175,7 @@ class ThreadOutput:
     def write_essay(self, essay, summary: Summary, info: feeds.FeedInfo,
                     marks: dict) -> dict[str, str]:
         """Write what is stale; returns the name and input hash of each file written."""
-        essay_key = input_hash([essay.title, essay.slug, str(essay.date), summary.key])
+        essay_key = input_hash([essay.title, essay.slug, str(_date(essay)), summary.key])
         feed_key = input_hash([essay_key, info])
         names = {}
         for root_id, fingerprint in summary.fingerprints.items():
@@ -217,4 +227,4 @@ def essay_comments_feed(info: feeds.FeedInfo, essay, conversation: Conversation,
         self_url=info.url(page + "comments.atom.xml"),
         subtitle=f"The conversation on {info.site_name}",
         entries=[comment_entry(info, essay, c) for c in conversation.written],
-        fallback_updated=essay.date, threaded=True, shared=shared)
+        fallback_updated=_date(essay), threaded=True, shared=shared)

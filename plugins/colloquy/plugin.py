@@ -32,7 +32,7 @@ from pelican.contents import Article
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from . import bundles, digest, feeds, markup, substance, settings as colloquy_settings
+from . import bundles, digest, feeds, markup, pages, substance, settings as colloquy_settings
 from .background import Channel, Forked, can_fork
 from .bundles import BundleStore, Preparer, Record, Summary
 from .comments import Comment
@@ -112,6 +112,7 @@ class ColloquyGenerator(Generator):
         self.problems: list[CommentFileError] = []
         self._macro_module = None
         self._temporary = None
+        pages.register(self.settings)  # before the worker forks: page URLs for permalinks
         self.store = BundleStore(self._bundle_dir())
         self.preparer = Preparer(self.store, self.site_key, self.max_depth,
                                  self.decorate, self._render_thread)
@@ -203,7 +204,8 @@ class ColloquyGenerator(Generator):
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
-        names = ("articles", "drafts", "hidden_articles")
+        # Pages have conversations too (pages.py).
+        names = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
         return [a for name in names for a in self.context.get(name, [])]
 
     def _cross_folder_problems(self, essays) -> list[CommentFileError]:
@@ -251,7 +253,7 @@ class ColloquyGenerator(Generator):
         if self._macro_module is None:
             values = {k: v for k, v in self.settings.items() if k.isupper()} | self.colloquy
             self._macro_module = self.env.get_template("_conversation.html").make_module(values)
-        macros, essay = self._macro_module, {"slug": root.essay}
+        macros, essay = self._macro_module, {"slug": root.essay, "url": essay_url(root.essay)}
         messages = {c.id: macros.message(c, essay) for c in root.walk()}  # each made once
         capped = str(macros.comment(root, essay, self.max_depth, messages=messages))
         if max(c.depth for c in root.walk()) < self.max_depth:
@@ -309,7 +311,7 @@ class ColloquyGenerator(Generator):
         output = output or self._thread_output()
         output.outputs.keys.stored.update(self._written_early)
         info = self._feed_info(self._first_year())
-        essays = list(self.context.get("articles", []))
+        essays = list(self.context.get("articles", [])) + list(self.context.get("pages", []))
         while True:
             with self._queue.get_lock():
                 start = self._queue.value
@@ -363,6 +365,7 @@ class ColloquyGenerator(Generator):
         outputs.write("feeds/comments.atom.xml", self._site_comments_feed(info, essays, limit))
 
     def _site_comments_feed(self, info, essays, limit: int) -> bytes:
+        essays = essays + list(self.context.get("pages", []))  # pages' comments too
         by_slug = {a.slug: a for a in essays}
         newest = sorted((r for a in essays for r in a.conversation.records),
                         key=lambda r: (r.date, r.id), reverse=True)[:limit]
