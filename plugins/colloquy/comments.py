@@ -26,7 +26,6 @@ KEY_RE = re.compile(r"([A-Za-z][A-Za-z0-9_-]*):(?:[ \t]+(.*)|)$")
 KINDS = ("comment", "response", "mention", "like", "repost")
 TALLY_KINDS = ("like", "repost")
 SOURCES = ("web", "wordpress", "disqus", "isso", "webmention", "staticman", "commento", "pcs")
-REQUIRED = ("id", "author", "date")
 MIN_YEAR, MAX_YEAR = 2, 9998  # a day from either end: every time zone can show the date
 # Keys written first, in this order; any other key follows alphabetically.
 KEY_ORDER = ("id", "author", "date", "reply-to", "kind", "url", "website", "role",
@@ -364,8 +363,7 @@ def format_comment(comment: Comment) -> str:
 
 
 def comment_path(comments_root: str | Path, essay: str, comment_id: str) -> Path:
-    """Where a comment file lives; refuses names that would leave the comments folder."""
-    return inside(comments_root, essay, f"{comment_id}.md")
+    return inside(comments_root, essay, f"{comment_id}.md")  # never outside comments_root
 
 
 def write_comment(comments_root: str | Path, comment: Comment, overwrite: bool = False) -> Path:
