@@ -53,7 +53,7 @@ MAX_NESTING = 16
 MAX_RENDER_CHARS = 100_000
 CUT_MARK = "\n\n[…]"
 _MARKER = r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])"  # no two ways to match: no backtracking
-_DEEP_MARKERS = re.compile(rf"^((?:{_MARKER}){{{MAX_NESTING}}})(?:{_MARKER})+", re.MULTILINE)
+_DEEP_MARKERS = re.compile(rf"^((?:{_MARKER}){{{MAX_NESTING}}})(?:{_MARKER})++", re.MULTILINE)
 
 _HEADING_RE = re.compile(r"<(/?)h[1-6][^>]*>")
 _TAG_RE = re.compile(r"<[^>]*>")
