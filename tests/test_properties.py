@@ -88,3 +88,23 @@ def test_any_comment_files_build_into_pages_and_feeds_that_parse(comments):
                    if clean_name(c.author) and c.kind not in ("like", "repost")
                    and MIN_YEAR <= c.date.year <= MAX_YEAR}
         assert visible <= shown
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.binary(max_size=300) | st.lists(
+    st.sampled_from(["id: a1\n", "author: A\n", "date: 2026-09-02T10:00:00Z\n", "\n",
+                     "reply-to: a1\n", "Kind: like\n", "replyto: x\n", "\r", "\x00", ":"])
+    | st.text(max_size=15), max_size=10).map(lambda parts: "".join(parts).encode("utf-8")))
+def test_reading_any_bytes_never_raises_and_names_real_lines(raw):
+    from colloquy.comments import read_comment
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "e" / "a1.md"
+        path.parent.mkdir()
+        path.write_bytes(raw)
+        comment, problems = read_comment(path)
+    lines = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
+    assert all(1 <= p.line <= lines for p in problems)
+    assert (comment is None) == any(p.fatal for p in problems)
+    if comment is not None:
+        assert clean_name(comment.author) == comment.author and comment.author

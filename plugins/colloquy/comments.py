@@ -183,7 +183,7 @@ def read_header(lines: list[str], path: str | Path, known: Iterable[str] = KEY_O
         number = index + 1
         match = KEY_RE.match(line)
         if not match:
-            problem = f"header line is not 'key: value': {for_terminal(line[:60])!r}"
+            problem = f"header line is not 'key: value': {line[:60]!r}"
             if end is None:  # no blank line: the body starts here, without one
                 problems.append(CommentFileError(
                     path, number, problem, "end the header with one blank line before the body"))
