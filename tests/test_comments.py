@@ -175,7 +175,7 @@ def test_unclean_author_and_values_are_cleaned(tmp_path):
     comment = parse_comment(write(tmp_path, text), warnings=warnings)
     assert comment.author == "Jonas Berg"
     assert comment.extra == {"mood": "curious"}
-    assert [w.line for w in warnings] == [2, 6]
+    assert [w.line for w in warnings] == [2, 2, 6]  # removed characters; then invisible ones
 
 
 def test_text_not_in_nfc_is_normalised_with_a_warning(tmp_path):
@@ -262,3 +262,12 @@ def test_write_comment_refuses_folder_names_that_leave_the_root(tmp_path, essay)
 def test_dates_at_the_ends_of_time_are_refused_not_fatal(tmp_path, date):
     error = error_for(tmp_path, GOOD.replace("2026-09-15T07:12:03+02:00", date))
     assert error.line == 3 and "outside the years" in error.problem
+
+
+def test_bidi_and_invisible_characters_leave_names_with_a_warning(tmp_path):
+    warnings: list[CommentFileError] = []
+    text = GOOD.replace("Jonas  Berg", "Ma\u200bra \u202eEllison")
+    comment = parse_comment(write(tmp_path, text), warnings=warnings)
+    assert comment.author == "Mara Ellison"
+    assert [(w.line, w.fatal, "bidirectional" in w.problem) for w in warnings] == [
+        (2, False, True)]

@@ -8,7 +8,6 @@ and scoring happen downstream, on the `Comment` objects it returns.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from .addresses import EMAIL_RE, REDACTED, redact_addresses  # noqa: F401 (importers)
 from .errors import CommentFileError
 from .files import atomic_write, inside
 from .slugs import is_folder_name
@@ -31,10 +31,6 @@ MIN_YEAR, MAX_YEAR = 2, 9998  # a day from either end: every time zone can show 
 KEY_ORDER = ("id", "author", "date", "reply-to", "kind", "url", "website", "role",
              "source", "source-id")
 
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Candidates only; ipaddress decides (so times like 12:30:45 are left alone).
-IP_CANDIDATE_RE = re.compile(r"(?<![\w.:])[0-9A-Fa-f]*[:.][0-9A-Fa-f:.]*[0-9A-Fa-f](?:%\w+)?(?![\w:])")
-REDACTED = "[address removed]"
 
 
 @dataclass
@@ -136,11 +132,10 @@ def read_comment(path: str | Path, essay: str | None = None
     lines = [clean(line) for line in raw_lines]
     header, body_start, header_problems = read_header(lines, path)
     problems += header_problems
-    comment = None
-    if header:  # with no header at all, that is the one problem to report
-        comment = _comment(header, lines, body_start, path, essay or path.parent.name, problems)
+    comment = _comment(header, lines, body_start, path, essay or path.parent.name,
+                       problems) if header else None  # no header: the one problem to report
     problems.sort(key=lambda p: p.line)
-    return (None if any(p.fatal for p in problems) else comment), problems
+    return comment, problems
 
 
 def _unclean_warning(path: Path, number: int, line: str) -> CommentFileError:
@@ -213,8 +208,7 @@ def read_header(lines: list[str], path: str | Path, known: Iterable[str] = KEY_O
 
 
 def _unknown_key(path, number: int, key: str, known: tuple[str, ...]) -> list[CommentFileError]:
-    """A warning for an unknown key that looks like a misspelt known one; other unknown
-    keys are the author's own and are passed to templates."""
+    """A warning for a key that looks like a misspelt known one (others are the author's)."""
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
     if not close:
         return []
@@ -250,44 +244,66 @@ class _Fields:
             return None
         return value
 
+    def comment_id(self) -> str:
+        comment_id = self.required("id")
+        if comment_id and not ID_RE.fullmatch(comment_id):
+            self.error("id", f"id '{for_terminal(comment_id)}' is not valid",
+                       "use 1-80 lower-case letters, digits and hyphens")
+        elif comment_id and comment_id != self.path.stem:
+            self.error("id", f"id '{comment_id}' does not match the file name "
+                       f"'{for_terminal(self.path.name)}'",
+                       f"rename the file to '{comment_id}.md' or fix the id")
+        return comment_id
+
+    def author(self) -> str:
+        raw = self.required("author")
+        author = clean_name(raw)
+        if raw and not author:
+            self.error("author", "the author name has no visible character (only spaces, "
+                       "invisible or control characters)", "write a name readers can see")
+        elif author != clean_line(raw):
+            self.error("author", "the author name holds invisible or bidirectional control "
+                       "characters", "they were removed; delete them from the file to "
+                       "silence this", fatal=False)
+        return author
+
+    def kind(self) -> str:
+        kind = self.values.pop("kind", "") or "comment"
+        if kind not in KINDS:
+            self.error("kind", f"unknown kind '{for_terminal(kind)}'",
+                       f"use one of: {', '.join(KINDS)}")
+        if kind in ("response", "mention") and not is_http_url(self.values.get("url") or ""):
+            self.error("url", f"a {kind} needs the http(s) URL of the post it stands for",
+                       "add 'url: https://...' to the header")
+        return kind
+
+    def reply_to(self, comment_id: str) -> str | None:
+        reply_to = self.values.pop("reply-to", None) or None
+        if reply_to is not None and not ID_RE.fullmatch(reply_to):
+            self.error("reply-to", f"reply-to '{for_terminal(reply_to)}' is not an id",
+                       "give the id of the parent comment on the same essay")
+        elif reply_to is not None and reply_to == comment_id:
+            self.error("reply-to", "the comment replies to itself",
+                       "remove 'reply-to' or name the parent comment's id")
+        return reply_to
+
+    def source(self) -> str | None:
+        source = self.values.pop("source", None)
+        if source is not None and source not in SOURCES:
+            self.error("source", f"unknown source '{for_terminal(source)}'",
+                       f"kept as is; known sources: {', '.join(SOURCES)}", fatal=False)
+        return source
+
 
 def _comment(header, lines: list[str], body_start: int, path: Path, essay: str,
              problems: list[CommentFileError]) -> Comment | None:
     """Check every field of a read header, adding each problem; the Comment, or None."""
     fields = _Fields(header, path, max(body_start, 1), problems)
-    comment_id = fields.required("id")
-    if comment_id and not ID_RE.fullmatch(comment_id):
-        fields.error("id", f"id '{for_terminal(comment_id)}' is not valid",
-                     "use 1-80 lower-case letters, digits and hyphens")
-    elif comment_id and comment_id != path.stem:
-        fields.error("id", f"id '{comment_id}' does not match the file name "
-                     f"'{for_terminal(path.name)}'",
-                     f"rename the file to '{comment_id}.md' or fix the id")
-    raw_author = fields.required("author")
-    author = clean_name(raw_author)
-    if raw_author and not author:
-        fields.error("author", "the author name has no visible character (only spaces, "
-                     "invisible or control characters)", "write a name readers can see")
+    comment_id, author = fields.comment_id(), fields.author()
     date = _parse_date(fields.required("date"), fields)
-    kind = fields.values.pop("kind", "") or "comment"
-    if kind not in KINDS:
-        fields.error("kind", f"unknown kind '{for_terminal(kind)}'",
-                     f"use one of: {', '.join(KINDS)}")
-    if kind in ("response", "mention") and not is_http_url(fields.values.get("url") or ""):
-        fields.error("url", f"a {kind} needs the http(s) URL of the post it stands for",
-                     "add 'url: https://...' to the header")
+    kind = fields.kind()
     url, website = fields.http("url"), fields.http("website")
-    reply_to = fields.values.pop("reply-to", None) or None
-    if reply_to is not None and not ID_RE.fullmatch(reply_to):
-        fields.error("reply-to", f"reply-to '{for_terminal(reply_to)}' is not an id",
-                     "give the id of the parent comment on the same essay")
-    elif reply_to is not None and reply_to == comment_id:
-        fields.error("reply-to", "the comment replies to itself",
-                     "remove 'reply-to' or name the parent comment's id")
-    source = fields.values.pop("source", None)
-    if source is not None and source not in SOURCES:
-        fields.error("source", f"unknown source '{for_terminal(source)}'",
-                     f"kept as is; known sources: {', '.join(SOURCES)}", fatal=False)
+    reply_to, source = fields.reply_to(comment_id), fields.source()
     if any(p.fatal for p in problems):
         return None
     return Comment(
@@ -317,24 +333,6 @@ def _parse_date(value: str, fields: _Fields) -> datetime | None:
                      "write the date the comment was made, like 2026-09-14T08:30:00+02:00")
         return None
     return date
-
-
-def redact_addresses(text: str) -> str:
-    """Replace e-mail and IP addresses: none may ever be written into content/."""
-    text = EMAIL_RE.sub(REDACTED, text)
-    return IP_CANDIDATE_RE.sub(_redact_ip, text)
-
-
-def _redact_ip(match: re.Match) -> str:
-    text = match.group(0)
-    host, _, port = text.rpartition(":")
-    for candidate, rest in ((text.split("%")[0], ""), (host, f":{port}")):
-        try:
-            ipaddress.ip_address(candidate)
-        except ValueError:
-            continue
-        return REDACTED + rest  # an IPv4 address with a port keeps the port
-    return text
 
 
 def format_comment(comment: Comment) -> str:
