@@ -31,6 +31,8 @@ def test_a_page_shows_its_conversation_below_its_own_url(site):
     links = html.xpath("//a/@href")
     assert f"https://essays.example/{thread}" in links
     assert "https://essays.example/guest-book/comments.atom.xml" in links
+    assert html.xpath("//head/link[@rel='alternate']/@href")[-1] == (
+        "https://essays.example/guest-book/comments.atom.xml")
     form = html.xpath("//form[@class='reply-form']")[0]
     assert form.xpath(".//input[@name='essay']/@value") == ["guest-book"]
     thread_page = site.html(thread + "index.html")
@@ -53,6 +55,7 @@ def test_a_page_without_comments_shows_no_form_unless_it_opens_one(site):
     page(site, "guestbook", "Guestbook", comments="open")
     site.build()
     assert not site.html("about/index.html").xpath("//form[@class='reply-form']")
+    assert not site.html("about/index.html").xpath("//link[contains(@href, 'about/comments')]")
     assert site.html("guestbook/index.html").xpath("//form[@class='reply-form']")
 
 
