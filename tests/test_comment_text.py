@@ -94,3 +94,18 @@ def test_check_lists_every_problem_of_every_file_at_its_line(site, capsys):
         ("20260902-100000-aaaaaa.md:6", "error"),    # unknown kind
         ("20260902-110000-cccccc.md:4", "warning"),  # unknown parent (was reported at line 1)
     ]
+
+
+def test_hostile_shapes_past_every_limit_build(site):
+    """#9: bodies that cost the square of their length (or ran out of time) before."""
+    site.essay("on-shapes")
+    bodies = {"quotes": "> " * 100_000, "links": "[](" * 3_334, "lists": "- " * 50_000,
+              "references": "&#" * 60_000, "ticks": "``a`" * 2_500, "tags": "<a" * 5_000}
+    for n, body in enumerate(bodies.values()):
+        site.comment("on-shapes", f"20260902-1000{n:02d}-abcdef", body=body + "\n\nThe end.")
+    output = site.build()
+    assert_every_page_and_feed_parses(output)
+    page = site.html("essays/on-shapes/index.html")
+    shown = {a[2:] for a in page.xpath("//@id") if a.startswith("c-")}
+    assert len(shown) == len(bodies)
+    assert page.xpath("//div[@class='comment-body']//blockquote")  # quotes still quote
