@@ -243,6 +243,7 @@ def test_read_header_never_raises_and_reports_each_line(tmp_path):
     assert (body_start, [p.line for p in problems]) == (2, [2])
     assert "never ends" in problems[0].problem
     assert read_header(["prose"], "f.md")[2][0].problem == "no header"
+    assert read_header(["prose", "", "more"], "note.md", optional=True) == ({}, 0, [])
 
 
 def test_write_comment_takes_any_folder_name_pelican_allows(tmp_path):
@@ -271,3 +272,12 @@ def test_bidi_and_invisible_characters_leave_names_with_a_warning(tmp_path):
     assert comment.author == "Mara Ellison"
     assert [(w.line, w.fatal, "bidirectional" in w.problem) for w in warnings] == [
         (2, False, True)]
+
+
+def test_written_files_follow_the_text_rule(tmp_path):
+    path = write_comment(tmp_path, make_comment(author="A\x1bna", body="Hi\x07 there\ufffe.",
+                                                extra={"mood": "ca\x00lm"}))
+    warnings: list[CommentFileError] = []
+    again = parse_comment(path, warnings=warnings)
+    assert (again.author, again.body, again.extra) == ("Ana", "Hi there.", {"mood": "calm"})
+    assert warnings == []  # nothing left to clean when read

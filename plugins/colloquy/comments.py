@@ -155,7 +155,8 @@ def _unclean_warning(path: Path, number: int, line: str) -> CommentFileError:
                             fatal=False)
 
 
-def read_header(lines: list[str], path: str | Path, known: Iterable[str] = KEY_ORDER
+def read_header(lines: list[str], path: str | Path, known: Iterable[str] = KEY_ORDER,
+                optional: bool = False
                 ) -> tuple[dict[str, tuple[str, int]], int, list[CommentFileError]]:
     """Read the `key: value` header at the top of `lines` (a comment file, a digest note,
     an importer's input), in one pass, never raising for a bad line.
@@ -163,16 +164,18 @@ def read_header(lines: list[str], path: str | Path, known: Iterable[str] = KEY_O
     Returns ({key: (value, line number)}, the index of the first body line, problems).
     Keys are lower-cased (an upper-case key is an error, still read so that nothing else
     is reported wrongly); the first of two equal keys is kept. A key not in `known` that
-    resembles one (`replyto`, `websit`) gets a warning naming it.
+    resembles one (`replyto`, `websit`) gets a warning naming it. With `optional`, text
+    that does not start with a `key: value` line is all body, and no problem.
     """
     header: dict[str, tuple[str, int]] = {}
     problems: list[CommentFileError] = []
     known = tuple(known)
     end = next((i for i, line in enumerate(lines) if not line.strip()), None)
     if not lines or not KEY_RE.match(lines[0]):
-        problems.append(CommentFileError(
-            path, 1, "no header", "start the file with 'id:', 'author:' and 'date:' lines, "
-            "then a blank line, then the body"))
+        if not optional:
+            problems.append(CommentFileError(
+                path, 1, "no header", "start the file with 'id:', 'author:' and 'date:' "
+                "lines, then a blank line, then the body"))
         return header, 0, problems
     for index, line in enumerate(lines[:end]):
         number = index + 1
@@ -336,27 +339,17 @@ def _parse_date(value: str, fields: _Fields) -> datetime | None:
 
 
 def format_comment(comment: Comment) -> str:
-    """The file text for a comment, header keys in a stable order."""
-    values = {
-        "id": comment.id,
-        "author": comment.author,
-        "date": comment.date.isoformat(),
-        "reply-to": comment.reply_to,
-        "kind": None if comment.kind == "comment" else comment.kind,
-        "url": comment.url,
-        "website": comment.website,
-        "role": comment.role,
-        "source": comment.source,
-        "source-id": comment.source_id,
-    }
+    """The file text for a comment, header keys in a stable order, by the text rule
+    (text.py) and with no e-mail or IP address."""
+    values = {"id": comment.id, "author": comment.author, "date": comment.date.isoformat(),
+              "reply-to": comment.reply_to,
+              "kind": None if comment.kind == "comment" else comment.kind,
+              "url": comment.url, "website": comment.website, "role": comment.role,
+              "source": comment.source, "source-id": comment.source_id}
     values.update(sorted(comment.extra.items()))
-    lines = []
-    for key, value in values.items():
-        if value is None or value == "":
-            continue
-        one_line = " ".join(redact_addresses(str(value)).split())
-        lines.append(f"{key}: {one_line}")
-    body = redact_addresses(comment.body.strip("\n"))
+    lines = [f"{key}: {clean_line(redact_addresses(str(value)))}"
+             for key, value in values.items() if value is not None and value != ""]
+    body = clean(redact_addresses(comment.body.strip("\n")))
     return "\n".join(lines) + "\n\n" + body + "\n"
 
 
