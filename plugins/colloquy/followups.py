@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .errors import CommentFileError
+from .outputs import essay_url
+from .slugs import is_folder_name
 
-SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 THREAD_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
@@ -42,7 +43,7 @@ class EssayRef:
 
     @property
     def url(self) -> str:
-        return f"essays/{self.slug}/"
+        return essay_url(self.slug)
 
 
 @dataclass(frozen=True)
@@ -59,17 +60,18 @@ class FollowupLink:
 
     @property
     def url(self) -> str:
-        return f"essays/{self.slug}/"
+        return essay_url(self.slug)
 
     @property
     def target_url(self) -> str:
-        return f"essays/{self.target_slug}/"
+        """The essay (or page) whose conversation prompted this one."""
+        return essay_url(self.target_slug)
 
     @property
     def thread_url(self) -> str | None:
         if self.thread_id is None:
             return None
-        return f"essays/{self.target_slug}/threads/{self.thread_id}/"
+        return f"{self.target_url}threads/{self.thread_id}/"
 
 
 def reference_of(essay) -> str | None:
@@ -121,7 +123,7 @@ def _resolve(essay, value: str, by_slug: dict, records: dict, unpublished: set[s
     def error(problem: str, fix: str, fatal: bool = True) -> InputFileError:
         return InputFileError(path, line, problem, fix, fatal=fatal)
 
-    if not target_slug or not SLUG_RE.fullmatch(target_slug) or (
+    if not target_slug or not is_folder_name(target_slug) or (
             "#" in value and not thread_id):
         return None, error(f"followup '{value}' is not '<essay-slug>' or "
                            "'<essay-slug>#<thread-id>'",
