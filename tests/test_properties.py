@@ -70,11 +70,15 @@ def written_files(site: Site, comments: list[Comment], raw: bool) -> None:
 
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(comments=conversations(), raw=st.booleans())
-def test_any_comment_files_build_into_pages_and_feeds_that_parse(comments, raw):
+@given(comments=conversations(), raw=st.booleans(), on_page=st.booleans())
+def test_any_comment_files_build_into_pages_and_feeds_that_parse(comments, raw, on_page):
     with tempfile.TemporaryDirectory() as folder:
         site = Site(Path(folder) / "site")
-        site.essay("on-anything", title="On Anything")
+        if on_page:  # a Pelican page's conversation lives below the page's URL
+            site.raw("pages/on-anything.md", b"Title: On Anything\n\nA page.\n")
+            site.essay("elsewhere")
+        else:
+            site.essay("on-anything", title="On Anything")
         written_files(site, comments, raw)
         output = site.build()
         pages = feeds = 0
@@ -89,7 +93,8 @@ def test_any_comment_files_build_into_pages_and_feeds_that_parse(comments, raw):
                 feeds += 1
         assert pages and feeds
         shown = set()
-        for path in (output / "essays" / "on-anything").rglob("index.html"):
+        home = output / ("on-anything" if on_page else "essays/on-anything")
+        for path in home.rglob("index.html"):
             shown |= {a[2:] for a in site.html(str(path.relative_to(output))).xpath("//@id")
                       if a.startswith("c-")}
         visible = {c.id for c in comments
