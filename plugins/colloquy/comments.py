@@ -140,7 +140,7 @@ def read_comment(path: str | Path, essay: str | None = None
 
 def _unclean_warning(path: Path, number: int, line: str) -> CommentFileError:
     """Which characters of a line the text rule removed or changed, and how to fix it."""
-    removed = sorted({ch for ch in line if clean(ch) != ch})
+    removed = sorted(ch for ch in set(line) if clean(ch) != ch)  # each character once
     kept = "".join(ch for ch in line if ch not in removed)
     what = []
     if removed:
