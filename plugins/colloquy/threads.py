@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .comments import Comment
 from .errors import CommentFileError
+from .text import for_terminal
 
 
 @dataclass
@@ -51,7 +52,7 @@ def build_conversations(comments: list[Comment], essays: set[str]
     for comment in sorted(comments, key=lambda c: c.path):
         if comment.essay not in essays:
             problems.append(CommentFileError(
-                comment.path, 1, f"no essay has the slug '{comment.essay}'",
+                comment.path, 1, f"no essay has the slug '{for_terminal(comment.essay)}'",
                 "move the file into the folder of an existing essay (or add that essay)"))
             continue
         first = seen.get(comment.id)
@@ -92,7 +93,7 @@ def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError
             comment.orphaned = True
             problems.append(CommentFileError(
                 comment.path, _line(comment, "reply-to"),
-                f"reply-to '{comment.reply_to}' is not a comment on essay '{essay}'",
+                f"reply-to '{comment.reply_to}' is not a comment on essay '{for_terminal(essay)}'",
                 "fix the parent id; meanwhile it is shown as a top-level comment", fatal=False))
             continue
         comment.parent = parent
