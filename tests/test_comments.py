@@ -243,7 +243,13 @@ def test_read_header_never_raises_and_reports_each_line(tmp_path):
     assert (body_start, [p.line for p in problems]) == (2, [2])
     assert "never ends" in problems[0].problem
     assert read_header(["prose"], "f.md")[2][0].problem == "no header"
-    assert read_header(["prose", "", "more"], "note.md", optional=True) == ({}, 0, [])
+    # An optional header of known keys (a digest note): the first other line is body.
+    note = ["Title: A week", "week: 2026-w37", "", "Words."]
+    assert read_header(note, "n.md", known=("week", "title"), fold_case=True) == (
+        {"title": ("A week", 1), "week": ("2026-w37", 2)}, 3, [])
+    assert read_header(["Note: this week", "", "x"], "n.md", known=("week",)) == ({}, 0, [])
+    assert read_header(["", "x"], "n.md", known=("week",)) == ({}, 0, [])
+    assert read_header(["week: 1", "Words."], "n.md", known=("week",)).body_start == 1
 
 
 def test_write_comment_takes_any_folder_name_pelican_allows(tmp_path):

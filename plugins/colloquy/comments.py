@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import Collection, NamedTuple
 
 from .addresses import EMAIL_RE, REDACTED, redact_addresses  # noqa: F401 (importers)
 from .errors import CommentFileError
@@ -155,69 +155,76 @@ def _unclean_warning(path: Path, number: int, line: str) -> CommentFileError:
                             fatal=False)
 
 
-def read_header(lines: list[str], path: str | Path, known: Iterable[str] = KEY_ORDER,
-                optional: bool = False
-                ) -> tuple[dict[str, tuple[str, int]], int, list[CommentFileError]]:
-    """Read the `key: value` header at the top of `lines` (a comment file, a digest note,
-    an importer's input), in one pass, never raising for a bad line.
+class Header(NamedTuple):
+    """The `key: value` lines at the top of a file, as `read_header` found them."""
 
-    Returns ({key: (value, line number)}, the index of the first body line, problems).
-    Keys are lower-cased (an upper-case key is an error, still read so that nothing else
-    is reported wrongly); the first of two equal keys is kept. A key not in `known` that
-    resembles one (`replyto`, `websit`) gets a warning naming it. With `optional`, text
-    that does not start with a `key: value` line is all body, and no problem.
-    """
-    header: dict[str, tuple[str, int]] = {}
+    fields: dict[str, tuple[str, int]]  # key → (value, line number counting from 1)
+    body_start: int                     # index in `lines` of the first body line
+    problems: list[CommentFileError]    # every problem, in line order
+
+
+def read_header(lines: list[str], path: str | Path, *, known: Collection[str] | None = None,
+                pattern: re.Pattern = KEY_RE, fold_case: bool = False, start: int = 0,
+                resembling: Collection[str] = KEY_ORDER) -> Header:
+    """The `key: value` lines (`pattern`) from `lines[start]` to the first blank line of a
+    comment file, digest note or import, read in one pass; never raises for a bad line.
+
+    Problems: no header; a line not `key: value` (with no blank line at all, it starts
+    the body); an upper-case key (still read; `fold_case` lower-cases keys instead); a
+    key given twice (the first kept); no end; a key resembling one of `resembling`
+    (`replyto` → `reply-to`, a warning). With `known` the header is optional and holds
+    only those keys: the first other line begins the body."""
+    fields: dict[str, tuple[str, int]] = {}
     problems: list[CommentFileError] = []
-    known = tuple(known)
-    end = next((i for i, line in enumerate(lines) if not line.strip()), None)
-    if not lines or not KEY_RE.match(lines[0]):
-        if not optional:
-            problems.append(CommentFileError(
-                path, 1, "no header", "start the file with 'id:', 'author:' and 'date:' "
-                "lines, then a blank line, then the body"))
-        return header, 0, problems
-    for index, line in enumerate(lines[:end]):
-        number = index + 1
-        match = KEY_RE.match(line)
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), None)
+    for index in range(start, len(lines) if end is None else end):
+        line, number = lines[index], index + 1
+        match = pattern.match(line)
+        key = match and (match.group(1).strip().lower() if fold_case else match.group(1))
+        if known is not None and (not match or key.lower() not in known):
+            return Header(fields, index, problems)  # an optional header ends here
+        if not match and not fields:
+            break
         if not match:
             problem = f"header line is not 'key: value': {line[:60]!r}"
             if end is None:  # no blank line: the body starts here, without one
                 problems.append(CommentFileError(
                     path, number, problem, "end the header with one blank line before the body"))
-                return header, index, problems
-            problems.append(CommentFileError(
-                path, number, problem, "write it as 'key: value', or end the header with "
-                "one blank line before the body"))
+                return Header(fields, index, problems)
+            problems.append(CommentFileError(path, number, problem, "write it as 'key: value', "
+                                             "or end the header with one blank line before the body"))
             continue
-        key, value = match.group(1), (match.group(2) or "").strip()
-        if key != key.lower():
-            problems.append(CommentFileError(path, number, f"key '{key}' is not lower-case",
-                                             f"write '{key.lower()}:'"))
-            key = key.lower()
-        if key in header:
-            problems.append(CommentFileError(
-                path, number, f"key '{key}' given twice (first on line {header[key][1]})",
-                "keep one of the two lines"))
-            continue
-        header[key] = (value, number)
-        if known and key not in known:
-            problems += _unknown_key(path, number, key, known)
-    if end is None:
-        problems.append(CommentFileError(path, len(lines), "the header never ends",
-                                         "put one blank line between the header and the body"))
-        return header, len(lines), problems
-    return header, end + 1, problems
+        problems += _key_problems(path, number, key, fields, () if known else resembling)
+        fields.setdefault(key.lower(), ((match.group(2) or "").strip(), number))
+    else:  # the loop reached the blank line, or the end of the text
+        if fields and end is not None:
+            return Header(fields, end + 1, problems)
+        if fields and known is None:
+            problems.append(CommentFileError(path, len(lines), "the header never ends",
+                                             "put one blank line between the header and the body"))
+        if fields or known is not None:
+            return Header(fields, len(lines) if fields else start, problems)
+    problems.insert(0, CommentFileError(
+        path, start + 1, "no header", "start the file with 'id:', 'author:' and 'date:' "
+        "lines, then a blank line, then the body"))
+    return Header(fields, start, problems)
 
 
-def _unknown_key(path, number: int, key: str, known: tuple[str, ...]) -> list[CommentFileError]:
-    """A warning for a key that looks like a misspelt known one (others are the author's)."""
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-    if not close:
-        return []
-    return [CommentFileError(path, number, f"unknown key '{key}' (did you mean '{close[0]}'?)",
-                             f"write '{close[0]}:'; meanwhile '{key}' is kept as an extra "
-                             "field and means nothing to Colloquy", fatal=False)]
+def _key_problems(path, number: int, key: str, fields: dict, resembling: Collection[str]
+                  ) -> list[CommentFileError]:
+    """One key's problems: its case, a repeat, or a look of a misspelt known key (any
+    other unknown key is the author's own, passed to templates)."""
+    if key != key.lower():
+        return [CommentFileError(path, number, f"key '{key}' is not lower-case",
+                                 f"write '{key.lower()}:'")]
+    if key in fields:
+        return [CommentFileError(path, number, f"key '{key}' given twice (first on line "
+                                 f"{fields[key][1]})", "keep one of the two lines")]
+    close = [] if key in resembling else difflib.get_close_matches(key, resembling, 1, 0.75)
+    return [CommentFileError(path, number, f"unknown key '{key}' (did you mean '{known}'?)",
+                             f"write '{known}:'; meanwhile '{key}' is kept as an extra "
+                             "field and means nothing to Colloquy", fatal=False)
+            for known in close]
 
 
 class _Fields:
