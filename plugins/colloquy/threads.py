@@ -52,14 +52,13 @@ def build_conversations(comments: list[Comment], essays: set[str]
     for comment in sorted(comments, key=lambda c: c.path):
         if comment.essay not in essays:
             problems.append(CommentFileError(
-                comment.path, 1, f"no essay has the slug '{for_terminal(comment.essay)}'",
+                comment.path, 1, f"no essay has the slug '{comment.essay}'",
                 "move the file into the folder of an existing essay (or add that essay)"))
             continue
         first = seen.get(comment.id)
         if first is not None:
             problems.append(CommentFileError(
-                comment.path, _line(comment, "id"),
-                f"duplicate id '{comment.id}' (also in {first.path})",
+                comment.path, 1, f"duplicate id '{comment.id}' (also in {first.path})",
                 "give one of the two comments a new id and file name"))
             continue
         seen[comment.id] = comment
