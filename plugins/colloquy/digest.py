@@ -27,7 +27,8 @@ from .bundles import Record
 from .comments import KEY_RE
 from .errors import ColloquyError, CommentFileError
 from .followups import EssayRef, FollowupLink, InputFileError
-from .outputs import essay_url, input_hash, thread_url
+from .outputs import input_hash
+from .urls import SiteUrls
 
 logger = logging.getLogger(__name__)
 
@@ -520,17 +521,6 @@ def _notes(generator):
     return tz, now, notes, problems
 
 
-def likely_marks(generator, summaries: dict) -> dict[str, list[FeaturedMark]]:
-    """The featured marks, supposing every essay with comments is published and none
-    follows up another: what the worker assumes while Pelican is still reading. A thread
-    page written under a wrong guess is rewritten (its input hash holds its marks)."""
-    tz, now, notes, _ = _notes(generator)   # problems are logged by prepare()
-    essays = [EssayRef(slug, slug, EPOCH, "", None) for slug in summaries]
-    weeks, _ = collect(essays, summaries, tz, now, notes,
-                       generator.colloquy["COLLOQUY_DIGEST_THREADS"])
-    return featured_marks(weeks)
-
-
 def prepare(generator) -> DigestContext:
     """generate_context step: follow-ups, notes, weeks, featured marks. Logs problems.
 
@@ -538,7 +528,7 @@ def prepare(generator) -> DigestContext:
     this step only reads the summaries' records.
     """
     from .followups import attach
-    from .plugin import log_problems
+    from .errors import log_problems
 
     colloquy = generator.colloquy
     articles = list(generator.context.get("articles", []))
@@ -641,7 +631,7 @@ def load_site(settings: dict) -> SiteData:
     Comments are parsed and threaded but not rendered: nothing here needs their HTML.
     """
     from .bundles import Summary, record
-    from .checks import essay_metadata
+    from .slugs import site_entries
     from .comments import load_comments
     from .followups import attach
     from .threads import Conversation, build_conversations
@@ -650,7 +640,10 @@ def load_site(settings: dict) -> SiteData:
     tz = site_timezone(settings)
     now = site_now(colloquy, tz)
     essays, unpublished = [], set()
-    for slug, (path, meta) in essay_metadata(settings).items():
+    for slug, entry in site_entries(settings).items():
+        if entry.kind != "essay":
+            continue
+        path, meta = entry.path, entry.metadata
         if str(meta.get("status", "published")) != "published":
             unpublished.add(slug)
             continue
@@ -666,12 +659,11 @@ def load_site(settings: dict) -> SiteData:
         comments, {e.slug for e in essays} | unpublished)
     problems += thread_problems
     max_depth = colloquy["COLLOQUY_MAX_DEPTH"]
+    urls = SiteUrls(settings)
     summaries = {}
     for slug, conversation in conversations.items():
         for c in conversation.by_id.values():
-            page = (essay_url(c.essay) if c.depth < max_depth
-                    else thread_url(c.essay, c.thread_id))
-            c.permalink = f"{page}#{c.anchor}"
+            c.permalink = urls.permalink(c, max_depth)
         substance.score_conversation(conversation)
         summaries[slug] = Summary(
             slug, "", records=[record(c) for c in conversation.written],
@@ -745,7 +737,7 @@ def _free_name(path: Path) -> Path:
 
 
 def _display(path: Path) -> str:
-    from .plugin import display_path
+    from .errors import display_path
 
     return display_path(str(path))
 

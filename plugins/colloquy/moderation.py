@@ -168,7 +168,7 @@ def _excerpt(body: str, limit: int = 400) -> str:
 # -- CLI commands ----------------------------------------------------------------------
 
 def _open(args) -> tuple[dict, Store]:
-    from .cli import load_site_settings
+    from .config import load_site_settings
 
     settings = load_site_settings(args.settings)
     return settings, Store(default_store_path(settings))

@@ -58,7 +58,7 @@ class Intake:
 
     def __init__(self, settings: dict):
         self.settings = settings
-        self.cfg = colloquy_settings.resolve(settings)
+        self.cfg = colloquy_settings.resolve(settings, strict=True)
         check_numbers(self.cfg)
         self.env = os.environ.get("COLLOQUY_ENV") or self.cfg["COLLOQUY_ENV"]
         if self.env not in ("development", "production"):
@@ -468,7 +468,7 @@ def cmd_serve(args) -> int:
     """`colloquy serve`: the site and the comment intake on one port."""
     import uvicorn
 
-    from .cli import load_site_settings
+    from .config import load_site_settings
 
     settings = load_site_settings(args.settings)
     level = getattr(logging, args.log_level.upper())
