@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import feeds, substance
 from . import settings as colloquy_settings
+from .settings import site_timezone
 from .bundles import Record
-from .comments import KEY_RE
+from .comments import read_header
 from .errors import ColloquyError, CommentFileError
 from .followups import EssayRef, FollowupLink, InputFileError
 from .outputs import input_hash
@@ -118,16 +118,6 @@ class Week:
         return f"{first.day}–{last.day} {last:%B %Y}"
 
 
-def site_timezone(settings: dict):
-    name = settings.get("TIMEZONE") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        logger.error("colloquy: TIMEZONE '%s' is not a known time zone; using UTC. "
-                     "Use an IANA name such as Europe/Berlin", name)
-        return ZoneInfo("UTC")
-
-
 def site_now(settings: dict, tz) -> datetime:
     """COLLOQUY_DIGEST_NOW (ISO 8601, for tests and reproducible builds) or the clock."""
     value = settings.get("COLLOQUY_DIGEST_NOW")
@@ -175,16 +165,10 @@ def read_note(path: Path, tz) -> Note:
     except UnicodeDecodeError:
         raise InputFileError(path, 1, "invalid UTF-8", "re-save the file as UTF-8") from None
     lines = text.split("\n")
-    header: dict[str, tuple[str, int]] = {}
-    body_start = 0
-    for index, line in enumerate(lines):
-        found = KEY_RE.match(line)
-        if not found or found.group(1).lower() not in ("week", "title", "date"):
-            body_start = index + (0 if line.strip() else 1) if header else 0
-            break
-        header[found.group(1).lower()] = ((found.group(2) or "").strip(), index + 1)
-    else:
-        body_start = len(lines)
+    found = read_header(lines, path, known=("week", "title", "date"), fold_case=True)
+    if found.problems:
+        raise found.problems[0]
+    header, body_start = found.fields, found.body_start
     note = Note(week, str(path), "\n".join(lines[body_start:]).strip("\n"))
     if "week" in header:
         value, line = header["week"]
@@ -653,8 +637,7 @@ def load_site(settings: dict) -> SiteData:
         followup = meta.get("followup")
         essays.append(EssayRef(slug, str(meta.get("title", slug)), moment, str(path),
                                str(followup).strip() if followup is not None else None))
-    comments_root = Path(settings["PATH"]) / colloquy["COLLOQUY_COMMENTS_DIR"]
-    comments, problems = load_comments(comments_root)
+    comments, problems = load_comments(colloquy_settings.comments_root(settings))
     conversations, thread_problems = build_conversations(
         comments, {e.slug for e in essays} | unpublished)
     problems += thread_problems
