@@ -57,20 +57,20 @@ def build_conversations(comments: list[Comment], essays: set[str]
     return conversations, problems
 
 
-def folder_problems(files, essays: set[str] | None = None
+def folder_problems(files, essays: set[str]
                     ) -> tuple[list[CommentFileError], set[int]]:
     """Problems across comment folders, for the build and `colloquy check` alike.
 
     `files` is (essay, id, path) per comment file, in the order that decides which of two
-    files with the same id yields (the later one). With `essays`, a file in a folder that
-    is no essay's is a problem too. Returns the problems and the positions in `files` of
-    the comments to leave out.
+    files with the same id yields (the later one); a file in a folder that is not one of
+    `essays` is a problem too. Returns the problems and the positions in `files` of the
+    comments to leave out.
     """
     problems: list[CommentFileError] = []
     rejected: set[int] = set()
     owner: dict[str, str] = {}
     for position, (essay, comment_id, path) in enumerate(files):
-        if essays is not None and essay not in essays:
+        if essay not in essays:
             problems.append(CommentFileError(
                 path, 1, f"no essay has the slug '{essay}'",
                 "move the file into the folder of an existing essay (or add that essay)"))
@@ -128,29 +128,40 @@ def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError
     return conversation
 
 
-def _break_cycles(comments: list[Comment], problems: list[CommentFileError]) -> None:
-    """A reply cycle has no root; cut it at its oldest comment, shown top level."""
+def reply_cycles(comments: list[Comment], parent_of) -> list[list[Comment]]:
+    """Every chain of replies that comes back on itself, each once, in the order found.
+
+    `parent_of(comment)` is the comment it replies to, or None. The build and the
+    importers both cut each cycle at its oldest comment, which then shows top level.
+    """
     state: dict[str, int] = {}  # 1 = on the current path, 2 = known to reach a root
+    cycles = []
     for start in comments:
         path = []
         node = start
         while node is not None and state.get(node.id) is None:
             state[node.id] = 1
             path.append(node)
-            node = node.parent
+            node = parent_of(node)
         if node is not None and state[node.id] == 1:
-            cycle = path[path.index(node):]
-            ids = " → ".join(c.id for c in cycle)
-            for member in cycle:
-                problems.append(CommentFileError(
-                    member.path, 1, f"reply cycle: {ids} → {cycle[0].id}",
-                    "make one of these reply to a comment outside the cycle; "
-                    "meanwhile the oldest is shown top level", fatal=False))
-            oldest = min(cycle, key=lambda c: (c.date, c.id))
-            oldest.parent = None
-            oldest.orphaned = True
+            cycles.append(path[path.index(node):])
         for member in path:
             state[member.id] = 2
+    return cycles
+
+
+def _break_cycles(comments: list[Comment], problems: list[CommentFileError]) -> None:
+    """A reply cycle has no root; cut it at its oldest comment, shown top level."""
+    for cycle in reply_cycles(comments, lambda c: c.parent):
+        ids = " → ".join(c.id for c in cycle)
+        for member in cycle:
+            problems.append(CommentFileError(
+                member.path, 1, f"reply cycle: {ids} → {cycle[0].id}",
+                "make one of these reply to a comment outside the cycle; "
+                "meanwhile the oldest is shown top level", fatal=False))
+        oldest = min(cycle, key=lambda c: (c.date, c.id))
+        oldest.parent = None
+        oldest.orphaned = True
 
 
 def _set_depths(root: Comment) -> None:
