@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from markupsafe import Markup
+from pelican import __version__ as pelican_version
 from pelican.generators import Generator
 from pelican.writers import Writer
 
@@ -83,7 +84,8 @@ class ColloquyGenerator(Generator):
         self.comments_root = colloquy_settings.comments_root(self.settings)
         self.parallel = can_fork(self.colloquy["COLLOQUY_WORKERS"])
         self.site_key = site_key(self.settings, self._template_dirs(), __version__,
-                                 markup.MARKUP_VERSION, substance.SCORE_VERSION, bundles.FORMAT)
+                                 pelican_version, markup.MARKUP_VERSION,
+                                 substance.SCORE_VERSION, bundles.FORMAT)
         self.site_zone = colloquy_settings.site_timezone(self.settings)
         self.max_depth = self.colloquy["COLLOQUY_MAX_DEPTH"]
         self.summaries: dict[str, Summary] = {}
