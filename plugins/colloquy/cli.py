@@ -128,10 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Build the site once into its output folder, as `pelican -s FILE` does.", cmd_build)
     dev = command("dev", "build, serve on this computer, rebuild on change",
                   "Build the site, rebuild it whenever a file changes, and serve it with the "
-                  "comment intake on this computer, so reply forms work while you write.",
+                  "server that takes in comments on this computer, so reply forms work while you write.",
                   cmd_dev)
     _serve_options(dev, access_log=True)
-    serve = command("serve", "serve the built site and the comment intake",
+    serve = command("serve", "serve the built site and take in comments from its forms",
                     "Serve the built site and take in comments from its reply forms; new "
                     "comments wait for your approval.", _lazy("server", "cmd_serve"))
     _serve_options(serve, access_log=False)
