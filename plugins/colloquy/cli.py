@@ -127,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("build", "build the site once",
             "Build the site once into its output folder, as `pelican -s FILE` does.", cmd_build)
     dev = command("dev", "build, serve on this computer, rebuild on change",
-                  "Build the site, rebuild it whenever a file changes, and serve it with the "
-                  "server that takes in comments on this computer, so reply forms work while you write.",
+                  "Build the site, rebuild it whenever a file changes, and serve it on this "
+                  "computer, taking in comments, so reply forms work while you write.",
                   cmd_dev)
     _serve_options(dev, access_log=True)
     serve = command("serve", "serve the built site and take in comments from its forms",
