@@ -29,6 +29,7 @@ def fake(tmp_path, monkeypatch) -> FakeSite:
     site = FakeSite(tmp_path / "site")
     out = site.output
     (out / "404.html").write_text(SHELL_404, encoding="utf-8")
+    (out / "index.html").write_text("<!doctype html><title>Home</title><p>Home</p>")
     (out / "feeds").mkdir()
     (out / "feeds" / "essays.atom.xml").write_text(ATOM)
     (out / "feeds" / "essays.rss.xml").write_text('<?xml version="1.0"?><rss version="2.0"/>')
@@ -66,6 +67,7 @@ def test_every_answer_carries_the_security_headers(fake):
     with running_app(fake.settings()) as (base, _):
         answers = [
             httpx.get(f"{base}/essays/{ESSAY}/"),
+            httpx.get(f"{base}/"),
             httpx.get(f"{base}/theme/css/colloquy.css"),
             httpx.get(f"{base}/feeds/essays.atom.xml"),
             httpx.get(f"{base}/no/such/page/"),
@@ -76,7 +78,7 @@ def test_every_answer_carries_the_security_headers(fake):
             httpx.post(f"{base}/intake/comments", data={"essay": ESSAY, "body": "x"}),
             httpx.head(f"{base}/essays/{ESSAY}/"),
         ]
-    assert [a.status_code for a in answers] == [200, 200, 200, 404, 404, 200, 405, 422,
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 404, 404, 200, 405, 422,
                                                  422, 200]
     for answer in answers:
         assert_security_headers(answer)

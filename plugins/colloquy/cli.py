@@ -28,17 +28,21 @@ def load_site_settings(settings_file: str = "pelicanconf.py") -> dict:
 
 def cmd_check(args) -> int:
     """List every problem in comment files; exit 1 if there is any."""
+    from .builds import failure_note
     from .checks import check_site
     from .plugin import display_path
 
     settings = load_site_settings(args.settings)
     problems = check_site(settings)
+    failed_build = failure_note(settings)  # a failed last build is a problem too
     for problem in problems:
         kind = "error" if problem.fatal else "warning"
         print(f"{display_path(problem.path)}:{problem.line}: {kind}: "
               f"{problem.problem}; {problem.fix}")
-    if problems:
-        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+    if failed_build:
+        print(failed_build)
+    if problems or failed_build:
+        print(f"{len(problems) + bool(failed_build)} problem(s) found.", file=sys.stderr)
         return 1
     print("No problems found.")
     return 0
@@ -123,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     draft.set_defaults(func=cmd_digest_draft)
 
     build = commands.add_parser("build", help="build the site once")
-    build.set_defaults(func=cmd_build)
+    build.set_defaults(func=_lazy("builds", "cmd_build"))
 
     dev = commands.add_parser("dev", help="build, serve on loopback, rebuild on change")
     dev.add_argument("--host", default="127.0.0.1")

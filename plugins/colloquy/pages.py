@@ -52,7 +52,7 @@ class SitePages(StaticFiles):
         self.intake = intake
 
     async def get_response(self, path: str, scope) -> Response:
-        segments = [s for s in path.replace("\\", "/").split("/") if s]
+        segments = [s for s in path.replace("\\", "/").split("/") if s not in ("", ".")]
         hidden = [s for s in segments if s.startswith(".")]
         if hidden and not (segments[0] == ".well-known" and len(hidden) == 1):
             return await super().get_response("/\0not-found", scope)  # the themed 404
