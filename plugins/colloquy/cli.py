@@ -52,12 +52,13 @@ def cmd_explain(args) -> int:
     """Print how one comment's substance score was made, term by term."""
     from .digest import load_site
     from .substance import explain
+    from .text import for_terminal
 
     site = load_site(load_site_settings(args.settings))
     for conversation in site.conversations.values():
         comment = conversation.by_id.get(args.id)
         if comment is not None:
-            print(explain(comment))
+            print(for_terminal(explain(comment)))  # names and words a commenter wrote
             return 0
     raise ColloquyError(f"no comment has the id '{args.id}'; an id is a comment file's name "
                         "without .md, under content/comments/<essay>/")
