@@ -81,7 +81,7 @@ def test_form_post_lands_back_on_the_page_with_the_pending_notice(fake):
         elsewhere = httpx.get(base + location.replace(ESSAY, "second-essay", 1))
     assert landed.status_code == 200
     notice = lxml.html.fromstring(landed.text).get_element_by_id("comment-notice")
-    assert "waiting for the author" in notice.text_content()
+    assert "awaiting moderation" in notice.text_content()
     for page in (typed, forged, elsewhere):
         assert page.status_code == 200
         assert lxml.html.fromstring(page.text).xpath("//*[@id='comment-notice']") == []

@@ -35,8 +35,8 @@ from .comments import ID_RE
 NOTICE_MARK = "<!--colloquy:notice-->"
 PAGE_NOTICE_ID = "comment-notice"
 NOTICES = {
-    "pending": "Thank you: your comment has arrived and is waiting for the author to read "
-               "it. It will appear on this page once it is approved.",
+    "pending": "Thank you: your comment has arrived and is awaiting moderation. It will "
+               "appear on this page once the author has read it.",
     "published": "Thank you: your comment is published. It appears on this page when the "
                  "site has been rebuilt, usually within a minute.",
 }
