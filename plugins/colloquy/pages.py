@@ -31,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import tokens
 from .comments import ID_RE
+from .headers import FEED_CSP
 
 NOTICE_MARK = "<!--colloquy:notice-->"
 PAGE_NOTICE_ID = "comment-notice"
@@ -69,6 +70,7 @@ class SitePages(StaticFiles):
                 response = super().file_response(full_path, stat_result, scope, status_code)
                 response.headers["content-type"] = feed_media_type(scope, feed_type)
                 response.headers["vary"] = "Accept"
+                response.headers["content-security-policy"] = FEED_CSP
                 return response
         if not name.endswith(".html"):
             return super().file_response(full_path, stat_result, scope, status_code)
