@@ -129,3 +129,43 @@ def test_swap_puts_the_new_folder_in_place_and_the_old_one_aside(tmp_path):
     builds.swap(fresh, output)
     assert [p.name for p in output.iterdir()] == ["new.html"]
     assert [p.name for p in fresh.iterdir()] == ["old.html"]
+
+
+def test_a_hostile_comment_from_a_trusted_commenter_cannot_take_the_site_down(site, monkeypatch):
+    """#9's first case, end to end: an auto-approved comment full of characters XML cannot
+    carry, a background rebuild, and the site still answers with the comment shown."""
+    from colloquy import tokens
+    from colloquy.moderation import comments_root, publish
+    from colloquy.store import Limits, Store, Submission, default_store_path
+
+    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
+    monkeypatch.delenv("COLLOQUY_ENV", raising=False)
+    site.essay("on-listening", title="On Listening")
+    conf = site_settings_file(site, COLLOQUY_REBUILD=True, COLLOQUY_AUTO_APPROVE_AFTER=1,
+                              AUTHOR="Mara Ellison")
+    assert main(["--settings", str(conf), "build"]) == 0
+    settings = load_site_settings(str(conf))
+    with Store(default_store_path(settings)) as store:  # a commenter the author trusts
+        with store.transaction():
+            first, _ = store.intake(Submission("on-listening", "Ada", "An earlier reply.",
+                                               email="ada@example.org"), Limits(), time.time())
+        publish(store, comments_root(settings), first)
+    hostile = "Bell\x07 escape\x1b[2J vt\x0b ff\x0c soh\x01 \ufffe\uffff end"
+    with running_app(settings) as (base, _):
+        token = tokens.issue(SECRET.encode(), "on-listening", issued=time.time() - 10)
+        answer = httpx.post(f"{base}/intake/comments", json={
+            "essay": "on-listening", "author": "Ada\x00\x1b", "email": "ada@example.org",
+            "body": hostile, "token": token})
+        assert answer.status_code == 202 and answer.json()["status"] == "published"
+        deadline = time.monotonic() + 90
+        while b"escape[2J" not in essay_page(site):
+            assert builds.last_failure(settings) is None, builds.last_failure(settings)
+            assert time.monotonic() < deadline, "the background rebuild never showed it"
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/").status_code == 200
+        page = httpx.get(f"{base}/essays/on-listening/")
+    assert page.status_code == 200 and "Bell escape[2J vt ff soh" in page.text
+    import feedparser
+
+    feed = feedparser.parse((site.output / "feeds" / "comments.atom.xml").read_bytes())
+    assert not feed.bozo and any("escape[2J" in e.summary for e in feed.entries)

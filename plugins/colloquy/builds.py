@@ -55,7 +55,12 @@ def build(settings: dict, echo: bool = True) -> bool:
         _prepare(output, fresh, settings)
         ok, cause = _run_pelican(settings, fresh, echo)
         if ok:
-            swap(fresh, output)
+            try:
+                swap(fresh, output)
+            except OSError as exc:  # e.g. OUTPUT_PATH is a mount point: nothing moved
+                ok, cause = False, (f"the new site could not be moved into place ({exc}); "
+                                    "OUTPUT_PATH must be a folder inside a writable folder")
+        if ok:
             _remove(fresh)  # the previous site, after the exchange
             site_path(settings, FAILURE_FILE).unlink(missing_ok=True)
             return True
