@@ -248,3 +248,36 @@ def test_arbitrary_names_and_bodies_are_stored_clean_or_refused(client, fake):
             assert row.body == text.clean(row.body)
 
     run()
+
+
+PATH_CHARS = st.sampled_from(list("abc./-_~%") + ["%2e", "%2f", "%00", "%ff", "%c0%af",
+                                                  "..", ".git", "essays", "\\", "?", "#"])
+
+
+def test_arbitrary_paths_and_headers_never_get_a_5xx(client):
+    @HYPOTHESIS
+    @given(path=st.lists(PATH_CHARS, max_size=12).map("".join),
+           referer=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x2ff,
+                                         blacklist_characters="\x7f"), max_size=60)
+           .map(lambda t: t.encode("utf-8")),
+           origin=st.sampled_from([None, "null", "http://x", "\u0661", "http://[::1"]),
+           accept=st.sampled_from(["text/html", "application/json", "*/*", ""]))
+    def run(path, referer, origin, accept):
+        headers = [("accept", accept.encode()), ("referer", referer)]
+        if origin is not None:
+            headers.append(("origin", origin.encode("utf-8")))
+        got = client.get("/" + path, headers=headers)
+        assert got.status_code < 500, (path, got.text)
+        posted = client.post(URL, content=json.dumps(comment()).encode(),
+                             headers=headers + [("content-type", b"application/json")])
+        assert posted.status_code < 500, (path, posted.text)
+
+    run()
+
+
+@pytest.mark.parametrize("origin", ["http://[::1", "http://\u0661\u0662", "null", "x"])
+def test_an_unparsable_origin_is_refused_not_a_500(client, origin):
+    response = client.post(URL, content=json.dumps(comment()).encode(), headers={
+        "content-type": "application/json", "origin": origin.encode("utf-8")})
+    assert response.status_code == 403
+    assert "another site" in response.json()["error"]

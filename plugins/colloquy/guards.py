@@ -134,10 +134,12 @@ def check_origin(headers, allowed: set[str], host: str | None) -> None:
     claimed = claimed.strip().lower()
     if claimed in allowed:
         return
-    if host and claimed != "null" and urlsplit(claimed).netloc == host.lower():
+    claimed_origin = origin_of(claimed)  # None for anything unparsable ("http://[::1")
+    if host and claimed_origin and urlsplit(claimed_origin).netloc == host.lower():
         return
-    raise Refused(403, f"This form was sent from another site ({claimed[:100]}); comments "
-                  "can only be sent from this site's own pages.")
+    shown = text.clean_line(claimed)[:100]
+    raise Refused(403, f"This form was sent from another site ({shown}); comments can only "
+                  "be sent from this site's own pages.")
 
 
 def client_ip(peer: str | None, headers, trusted: frozenset[str]) -> str | None:
