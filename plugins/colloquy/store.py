@@ -93,7 +93,7 @@ def default_store_path(pelican_settings: dict) -> Path:
 
 
 def new_comment_id(when: datetime) -> str:
-    """`<yyyymmdd>-<hhmmss>-<6 hex>` in UTC, as DESIGN.md asks for new comments."""
+    """`<yyyymmdd>-<hhmmss>-<6 hex>` in UTC, the form new comments take (docs/comments.md)."""
     return when.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
