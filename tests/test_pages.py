@@ -155,3 +155,4 @@ def test_intake_pages_sit_in_the_sites_own_header_and_footer(fake):
     message = page.get_element_by_id("intake-message").text_content()
     assert "token" not in message.lower()  # plain words, no jargon
     assert page.forms[0].fields["body"] == "Words."
+

@@ -30,15 +30,13 @@ from .pages import SitePages
 
 logger = logging.getLogger("colloquy.intake")
 
-# uvicorn's limits for `colloquy serve` (docs/deployment.md): past LIMIT_CONCURRENCY open
-# connections and tasks new requests get 503 rather than piling up; an idle keep-alive
-# connection is closed after KEEP_ALIVE_SECONDS; request heads over MAX_HEAD_BYTES are
-# refused; a restart waits GRACEFUL_SECONDS for requests in flight.
-LIMIT_CONCURRENCY = 200
-BACKLOG = 256
-KEEP_ALIVE_SECONDS = 5
-MAX_HEAD_BYTES = 16 * 1024
-GRACEFUL_SECONDS = 10
+# uvicorn's limits for `colloquy serve` (docs/deployment.md): past 200 open connections
+# and tasks new requests get 503 rather than piling up; an idle keep-alive connection is
+# closed after 5 s; a request head still incomplete after 16 KiB is refused; a restart
+# waits 10 s for
+# requests in flight.
+LIMITS = {"limit_concurrency": 200, "backlog": 256, "timeout_keep_alive": 5,
+          "h11_max_incomplete_event_size": 16 * 1024, "timeout_graceful_shutdown": 10}
 
 
 def create_app(settings: dict) -> Starlette:
@@ -96,7 +94,5 @@ def cmd_serve(args) -> int:
           f"{intake.env} mode)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False,
                 server_header=False, access_log=args.access_log, log_level=args.log_level,
-                limit_concurrency=LIMIT_CONCURRENCY, backlog=BACKLOG,
-                timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-                timeout_graceful_shutdown=GRACEFUL_SECONDS)
+                **LIMITS)
     return 0
