@@ -33,8 +33,7 @@ logger = logging.getLogger("colloquy.intake")
 # uvicorn's limits for `colloquy serve` (docs/deployment.md): past 200 open connections
 # and tasks new requests get 503 rather than piling up; an idle keep-alive connection is
 # closed after 5 s; a request head still incomplete after 16 KiB is refused; a restart
-# waits 10 s for
-# requests in flight.
+# waits 10 s for requests in flight.
 LIMITS = {"limit_concurrency": 200, "backlog": 256, "timeout_keep_alive": 5,
           "h11_max_incomplete_event_size": 16 * 1024, "timeout_graceful_shutdown": 10}
 
