@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from urllib.parse import quote
 
 import httpx
 import lxml.html
@@ -462,3 +463,22 @@ def test_multipart_forms_are_accepted_too(fake):
                               headers={"accept": "application/json"})
     assert response.status_code == 202
     assert stored(fake)[response.json()["id"]].body == "Multipart words."
+
+
+def test_an_essay_with_any_slug_pelican_allows_takes_comments(fake):
+    slug = "Über_Café-2"  # SLUGIFY_USE_UNICODE and SLUGIFY_PRESERVE_CASE allow it
+    fake.add_essay(slug)
+    with running_app(fake.settings()) as (base, _):
+        page = httpx.get(f"{base}/essays/{slug}/")
+        form_token = lxml.html.fromstring(page.text).xpath("//input[@name='token']/@value")[0]
+        assert tokens.verify(SECRET.encode(), form_token, slug, 0, 60) >= 0
+        as_json = post_json(base, essay=slug, token=token(slug))
+        as_form = post_form(base, essay=slug, token=token(slug), body="Another reply.",
+                            headers={"referer": f"{base}/essays/{quote(slug)}/"})
+        landed = httpx.get(base + as_form.headers["location"])
+        hidden = post_json(base, essay=".git", token=token(".git"))
+    assert as_json.status_code == 202
+    assert as_form.status_code == 303 and landed.status_code == 200
+    assert lxml.html.fromstring(landed.text).get_element_by_id("comment-notice") is not None
+    assert hidden.status_code == 404
+    assert {row.essay for row in stored(fake).values()} == {slug}

@@ -16,7 +16,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from . import text
+from . import slugs, text
 from .comments import ID_RE, is_http_url
 from .store import Submission
 
@@ -24,6 +24,7 @@ HONEYPOT = "leave_empty"  # hidden from people by CSS; bots fill every field
 FIELDS = ("essay", "reply_to", "author", "website", "email", "body", "token", HONEYPOT)
 EMAIL_RE = re.compile(r"[^@\s<>\"']{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 LINK_RE = re.compile(r"https?://|\bwww\.|\]\(\s*(?!https?://)", re.IGNORECASE)
+MAX_SLUG = 200
 MAX_WEBSITE = 300
 MAX_EMAIL = 254
 
@@ -46,6 +47,12 @@ class Invalid(Refused):
         self.problems = problems
 
 
+def is_essay_name(essay: str) -> bool:
+    """A slug Pelican could have given (whatever it allows, as long as it can be a folder
+    name); whether that essay exists is the site index's question."""
+    return len(essay) <= MAX_SLUG and slugs.is_folder_name(essay)
+
+
 def count_links(body: str) -> int:
     return len(LINK_RE.findall(body))
 
@@ -66,7 +73,7 @@ def submission(fields: dict[str, str], ip: str | None, cfg: dict,
     on the form proves who sent it. Every problem is reported at once (`Invalid`).
     """
     essay = fields.get("essay", "").strip()
-    if not ID_RE.fullmatch(essay):
+    if not is_essay_name(essay):
         raise Refused(404, "This comment names no essay that exists here.")
     reply_to = fields.get("reply_to", "").strip() or None
     if reply_to is not None and not ID_RE.fullmatch(reply_to):

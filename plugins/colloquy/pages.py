@@ -23,14 +23,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from jinja2 import Environment
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from . import tokens
-from .comments import ID_RE
+from .guards import is_essay_name
 from .headers import FEED_CSP
 
 NOTICE_MARK = "<!--colloquy:notice-->"
@@ -99,7 +99,7 @@ def feed_media_type(scope, feed_type: str) -> str:
 
 def essay_of(path: str) -> str:
     parts = path.strip("/").split("/")
-    if len(parts) >= 2 and parts[0] == "essays" and ID_RE.fullmatch(parts[1]):
+    if len(parts) >= 2 and parts[0] == "essays" and is_essay_name(parts[1]):
         return parts[1]
     return ""
 
@@ -188,7 +188,7 @@ def intake_page(intake, status: int, problems: list[str], fields: dict, title: s
                 headers: dict | None = None) -> Response:
     """A refusal or confirm page that keeps what the reader typed, with a fresh token."""
     essay = fields.get("essay", "")
-    essay = essay if isinstance(essay, str) and ID_RE.fullmatch(essay) else ""
+    essay = essay if isinstance(essay, str) and is_essay_name(essay) else ""
     form = {name: str(fields.get(name, ""))[:20000] for name in FORM_FIELDS}
     form["essay"] = essay
     known = essay and intake.index.has_essay(essay)
@@ -198,7 +198,7 @@ def intake_page(intake, status: int, problems: list[str], fields: dict, title: s
         action=f"{intake.intake_url}/comments", token=tokens.issue(intake.secret, essay),
         max_name=intake.cfg["COLLOQUY_MAX_NAME_CHARS"],
         max_body=intake.cfg["COLLOQUY_MAX_BODY_CHARS"],
-        back=f"/essays/{essay}/" if known else "/")
+        back=f"/essays/{quote(essay)}/" if known else "/")
     html = intake.shell.render(title, intake.settings.get("SITENAME", ""), content)
     all_headers = {"cache-control": "no-store"}
     all_headers.update(headers or {})

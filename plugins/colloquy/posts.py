@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -26,14 +26,14 @@ from starlette.routing import Route
 
 from . import guards, text, tokens
 from .guards import Invalid, Refused
-from .pages import NOTICES, PAGE_NOTICE_ID, essay_of, intake_page
+from .pages import NOTICES, PAGE_NOTICE_ID, intake_page
 from .store import Duplicate, RateLimited
 
 logger = logging.getLogger("colloquy.intake")
 
 READ_SECONDS = 30      # a body trickled slower than this is refused (408), freeing the slot
 MAX_FIELDS = 50        # a comment form has 8; far more is not a comment
-PAGE_PATH_RE = re.compile(r"/essays/[a-z0-9][a-z0-9-]*/(?:threads/[a-z0-9][a-z0-9-]*/)?")
+THREAD_RE = re.compile(r"threads/[a-z0-9][a-z0-9-]{0,79}/")
 
 
 class NeedsToken(Exception):
@@ -156,12 +156,13 @@ def back_to(request: Request, intake, essay: str, state: str) -> str:
     if referer:
         try:
             parts = urlsplit(referer)
-        except ValueError:
-            parts = None
+            path = unquote(parts.path, errors="strict")
+        except (ValueError, UnicodeDecodeError):
+            parts = path = None
         host = request.headers.get("host", "")
-        if (parts and (not parts.netloc or parts.netloc == host)
-                and essay_of(parts.path) == essay and PAGE_PATH_RE.fullmatch(parts.path)):
-            page = parts.path
+        if (parts and (not parts.netloc or parts.netloc == host) and path.startswith(page)
+                and (path == page or THREAD_RE.fullmatch(path[len(page):]))):
+            page = path
     return f"{page}?comment={tokens.mark(intake.secret, essay, state)}#{PAGE_NOTICE_ID}"
 
 

@@ -77,11 +77,15 @@ def verify(secret: bytes, token: str, essay: str, min_age: float, max_age: float
     return age
 
 
+def _mark_key(secret: bytes) -> bytes:
+    """A key of its own for marks, so that no mark can ever pass for a form token."""
+    return hmac.new(secret, b"colloquy notice mark", hashlib.sha256).digest()
+
+
 def mark(secret: bytes, essay: str, state: str, issued: float | None = None) -> str:
     """The signed `?comment=` value that shows `state`'s notice on `essay`'s page."""
     issued_at = int(now() if issued is None else issued)
-    # "notice:" keeps a mark from ever passing for a form token (essay slugs have no colon).
-    return f"{state}.{issued_at}.{_sign(secret, issued_at, f'notice:{essay}', state)}"
+    return f"{state}.{issued_at}.{_sign(_mark_key(secret), issued_at, essay, state)}"
 
 
 def read_mark(secret: bytes, value: str, essay: str) -> str | None:
@@ -91,7 +95,7 @@ def read_mark(secret: bytes, value: str, essay: str) -> str | None:
     if not match:
         return None
     state, issued = match[1], int(match[2])
-    if not hmac.compare_digest(_sign(secret, issued, f"notice:{essay}", state), match[3]):
+    if not hmac.compare_digest(_sign(_mark_key(secret), issued, essay, state), match[3]):
         return None
     return state if 0 <= now() - issued <= MARK_MAX_AGE else None
 
