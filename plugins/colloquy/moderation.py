@@ -202,8 +202,8 @@ def cmd_approve(args) -> int:
                 continue
             try:
                 path = publish(store, root, comment_id)
-            except ColloquyError as exc:
-                print(f"colloquy: {exc}", file=sys.stderr)
+            except (ColloquyError, ValueError, OSError) as exc:  # this one fails, not the rest
+                print(f"colloquy: {comment_id}: {text.for_terminal(str(exc))}", file=sys.stderr)
                 failures += 1
                 continue
             published += 1
