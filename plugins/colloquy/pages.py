@@ -170,7 +170,9 @@ class Shell:
                 return self._cached[1]
             page = path.read_text(encoding="utf-8", errors="replace")
             if MAIN_RE.search(page):
-                page = page.replace(NOTICE_MARK, "")
+                # A root page built with RELATIVE_URLS links "./theme/...": from the
+                # intake's own URL those must be taken from the root.
+                page = page.replace(NOTICE_MARK, "").replace('="./', '="/')
                 self._cached = (stamp, page)
                 return page
         return FALLBACK_SHELL
