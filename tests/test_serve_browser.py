@@ -70,3 +70,36 @@ def test_every_page_type_loads_under_the_policy(site, chromium, monkeypatch):
         page.close()
     assert [v for v in violations if "frame-ancestors" not in v] == []
     assert any("frame-ancestors 'none'" in v for v in violations)  # the framing was refused
+
+
+XSL = """<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  xmlns:atom="http://www.w3.org/2005/Atom">
+  <xsl:template match="/">
+    <html><head><title>Feed</title><link rel="stylesheet" href="/theme/css/colloquy.css"/></head>
+    <body><h1 id="styled"><xsl:value-of select="/atom:feed/atom:title"/></h1></body></html>
+  </xsl:template>
+</xsl:stylesheet>
+"""
+
+
+def test_a_feed_opened_in_the_browser_is_styled_by_its_stylesheet(tmp_path, chromium,
+                                                                    monkeypatch):
+    """Sent as a feed type, Chromium would show the XML as text; sent as XML to a browser
+    asking for a page, it applies the feed's XSLT stylesheet."""
+    from intake_support import FakeSite
+
+    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
+    fake = FakeSite(tmp_path / "site")
+    (fake.output / "theme" / "feed.xsl").write_text(XSL)
+    (fake.output / "feeds").mkdir()
+    (fake.output / "feeds" / "essays.atom.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<?xml-stylesheet href="/theme/feed.xsl" type="text/xsl"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Slow Replies: essays</title>'
+        '<id>tag:x,2026:feed</id><updated>2026-09-01T00:00:00Z</updated></feed>')
+    with running_app(fake.settings()) as (base, _):
+        page = chromium.new_page()
+        page.goto(f"{base}/feeds/essays.atom.xml")
+        assert page.locator("#styled").inner_text() == "Slow Replies: essays"
+        page.close()
