@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import logging
 
+from . import text
+
 logger = logging.getLogger("colloquy.intake")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; "
@@ -71,7 +73,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send_with_headers)
         except Exception:
             logger.exception("error while handling %s %s", scope.get("method"),
-                             scope.get("path", "")[:200].encode("unicode_escape").decode())
+                             text.for_terminal(scope.get("path", "")[:200]))
             if started:  # half an answer is out: the connection is closed, nothing to add
                 return
             wants_json = any(k == b"accept" and b"application/json" in v

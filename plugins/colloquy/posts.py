@@ -213,7 +213,7 @@ async def post_comment(request: Request) -> Response:
             return JSONResponse({"error": message}, 403)
         return intake_page(intake, 403, [message], fields, "Please confirm your comment")
     state = "published" if published else "pending"
-    logger.info("comment %s on %s: %s", comment_id, sub.essay, state)
+    logger.info("comment %s on %s: %s", comment_id, text.for_terminal(sub.essay), state)
     if json_client:
         return JSONResponse({"id": comment_id, "status": state,
                              "message": NOTICES[state]}, 202)
