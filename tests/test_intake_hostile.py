@@ -281,3 +281,11 @@ def test_an_unparsable_origin_is_refused_not_a_500(client, origin):
         "content-type": "application/json", "origin": origin.encode("utf-8")})
     assert response.status_code == 403
     assert "another site" in response.json()["error"]
+
+
+def test_log_lines_show_what_commenters_wrote_escaped(client, caplog):
+    caplog.set_level(logging.INFO, logger="colloquy.intake")
+    response = send_json(client, comment(essay="flip\u202eevil"))
+    assert response.status_code == 404
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")]
+    assert "\u202e" not in line and "flip\\u202eevil" in line
