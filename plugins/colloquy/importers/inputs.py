@@ -44,7 +44,7 @@ def read_bytes(path: Path) -> bytes:
                               "check its permissions") from None
 
 
-def read_export(path: Path, limit: int = MAX_UNPACKED) -> bytes:
+def read_export(path: Path, limit: int | None = None) -> bytes:
     """An export file's bytes, unpacked while streaming when gzipped (Disqus and
     Commento send .gz files), refused as soon as the count passes `limit` or the
     unpacking ratio says it is a bomb."""
@@ -54,6 +54,7 @@ def read_export(path: Path, limit: int = MAX_UNPACKED) -> bytes:
                 return read_bytes(path)
     except (IsADirectoryError, FileNotFoundError, PermissionError):
         return read_bytes(path)  # for its message
+    limit = limit or MAX_UNPACKED
     chunks, total = [], 0
     try:
         with path.open("rb") as packed, gzip.GzipFile(fileobj=packed) as stream:

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..comments import Comment, format_comment
 from ..errors import ColloquyError
 from ..files import UnsafePath, atomic_write, inside
+from ..slugs import is_folder_name
 from .essays import Site
 from .inputs import progress_bar, wants_progress
 from .plan import Plan
@@ -39,6 +40,8 @@ def _write_entries(result: Plan, site: Site, report: Report, dry_run: bool) -> N
         folder = site.pages_dir if entry.kind == "page" else site.essays_dir
         name = f"{folder.name}/{entry.slug}.md"
         try:
+            if not is_folder_name(entry.slug):  # also names its comment folder
+                raise UnsafePath(entry.slug)
             target = inside(folder, f"{entry.slug}.md")
         except UnsafePath:
             report.skip(f"its slug cannot be a file name under {folder.name}/",
