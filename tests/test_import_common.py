@@ -15,7 +15,7 @@ from colloquy.importers.htmlmd import html_to_markdown
 from colloquy.importers.xmlsafe import declare_missing_prefixes
 from colloquy.markup import render
 
-from _import_helpers import FIXTURES, run_import, walking_site
+from _import_helpers import FIXTURES, comment_files, run_import, walking_site
 
 UTC = timezone.utc
 
@@ -262,3 +262,30 @@ def test_all_formats_into_one_site_check_clean_and_build(site, tmp_path):
     site.build()
     doc = site.html("essays/on-walking-slowly/index.html")
     assert len(doc.xpath('//article[starts-with(@id, "c-")]')) >= 20
+
+
+# -- slugs as Pelican gives them --------------------------------------------------------------
+
+def test_threads_land_in_the_folder_named_by_pelicans_own_slug(site, tmp_path):
+    import json
+
+    site.essay("cancel_dajie", title="Cancel Dajie")
+    site.essay("MixedCase", title="Mixed Case")
+    (site.content / "essays" / "panic.md").write_text(
+        "Title: Don't Panic\nDate: 2019-01-01 10:00\n\nA towel.\n", encoding="utf-8")
+    mentions = [{"type": "entry", "wm-id": n, "wm-property": "mention-of",
+                 "wm-target": target, "url": f"https://other.example/{n}",
+                 "published": "2019-02-01T10:00:00Z", "author": {"name": "Other"},
+                 "content": {"text": "Linked."}}
+                for n, target in enumerate(("https://old.example/2011/cancel_dajie/",
+                                            "https://old.example/MixedCase/",
+                                            "https://old.example/2019/dont-panic/"), 1)]
+    export = tmp_path / "mentions.jf2.json"
+    export.write_text(json.dumps({"type": "feed", "children": mentions}))
+    report = run_import(site, "webmention", export)
+    assert report.total_imported == 3
+    assert set(comment_files(site)) == {"cancel_dajie/webmention-1", "MixedCase/webmention-2",
+                                        "dont-panic/webmention-3"}
+    site.build()  # Pelican agrees: these are the folders of its own pages
+    for slug in ("cancel_dajie", "MixedCase", "dont-panic"):
+        assert (site.output / "essays" / slug / "index.html").exists()

@@ -97,7 +97,7 @@ def plan(source: str, items: list[Item], site: Site, report: Report,
         comment = Comment(
             id=item.id, essay=item.essay, author=item.author or "Anonymous",
             date=item.date, body=item.body.strip("\n"), reply_to=reply_to, kind=item.kind,
-            url=item.url if item.kind in ("response", "mention") else None,
+            url=item.url if item.kind != "comment" and is_http_url(item.url or "") else None,
             website=clean_website(item.website), role=item.role, source=source,
             source_id=item.source_id)
         result.items[comment.id] = item

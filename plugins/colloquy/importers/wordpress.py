@@ -285,7 +285,7 @@ def _comment(element, entry: EntryFile, author_id, site: Site, report: Report,
     return Item(
         source_id=source_id, essay=entry.slug, author=html.unescape(value("comment_author")),
         date=when, body=body, kind=kind, parent=parent, url=url,
-        website=value("comment_author_url") if kind == "comment" else None,
+        website=value("comment_author_url") if kind == "comment" else meta.get("colloquy_website"),
         email=value("comment_author_email") or None, ip=value("comment_author_IP") or None,
         role=role, pending=approved in ("0", "hold"), fallback_date=entry.date,
         wanted_id=meta.get("colloquy_id"), **where)
@@ -301,6 +301,8 @@ def _kind(comment_type: str, meta: dict, author_url: str) -> tuple[str | None, s
         kind = {"like": "like", "favorite": "like", "repost": "repost", "bookmark": "repost",
                 "reply": "response", "comment": "response"}.get(
                     meta.get("semantic_linkbacks_type", "").lower(), "mention")
+        if "colloquy_id" in meta:  # Colloquy's export: the author URL is their website
+            return kind, meta.get("semantic_linkbacks_canonical")
         return kind, meta.get("semantic_linkbacks_canonical") or author_url
     return None, None
 
