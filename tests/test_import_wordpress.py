@@ -301,3 +301,25 @@ def test_essay_text_is_imported_verbatim(site, tmp_path):
     text = (site.content / "essays" / "on-walking-slowly.md").read_text("utf-8")
     assert "10:30:00" in text and "1.2.3.4" in text
     assert "Write to me at mara@old.example.org" in text and "[address removed]" not in text
+
+
+def test_an_export_without_a_version_is_read_with_a_warning(site):
+    """WordPress 2.x wrote WXR in the wp namespace with no <wp:wxr_version>."""
+    report = run_import(site, "wordpress", FIXTURES / "wordpress-no-version.xml")
+    assert any("no <wp:wxr_version>" in w for w in report.warnings)
+    essay = (site.content / "essays" / "cancel_dajie.md").read_text("utf-8")
+    assert header(essay)["Slug"] == "cancel_dajie"  # Pelican's slugify keeps underscores
+    assert "git clone git@server:gitosis-admin.git" in essay  # the author's text, verbatim
+    files = comment_files(site)
+    assert header(files["cancel_dajie/wordpress-32"])["reply-to"] == "wordpress-31"
+    assert "wen@reader.example" not in files["cancel_dajie/wordpress-31"]
+    site.build()
+    assert (site.output / "essays" / "cancel_dajie" / "index.html").exists()
+
+
+def test_an_rss_feed_is_not_a_wordpress_export(site, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+                     b"<item><title>y</title></item></channel></rss>")
+    with pytest.raises(ImportFileError, match="not a WordPress export .an RSS feed"):
+        run_import(site, "wordpress", feed)

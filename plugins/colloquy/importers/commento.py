@@ -6,8 +6,10 @@ Commento's export (Dashboard → General → Export data) is a gzipped JSON obje
 `path`), has `markdown` (kept as it is; `html` is empty in exports), `parentHex`
 ("root" for top level), `state` (`approved`; `unapproved` and `flagged` go to the
 pending queue) and `creationDate` (RFC 3339 with nanoseconds). Comments by people who
-did not log in name the commenter `anonymous`, who is not in `commenters`. A commenter's
-`link` is "undefined" when they gave none.
+did not log in name the commenter `anonymous`, who is not in `commenters` (a commenter
+appears once per comment there, so repeats are normal). A commenter's `link` is
+"undefined" when they gave none. The export leaves out whether a comment was deleted:
+Commento replaces a deleted comment's text with "[deleted]", and that is what is read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .items import EntryFile, ImportFileError, Item, parse_date
 from .report import Report
 
 ANONYMOUS = "anonymous"
+DELETED = "[deleted]"
 
 
 def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EntryFile]]:
@@ -52,7 +55,9 @@ def _item(comment: dict, commenters: dict, site: Site, report: Report, where: st
     domain = str(comment.get("domain") or "")
     thread = {"thread_url": f"{domain}{page}" if domain and page.startswith("/") else page,
               "where": where}
-    if comment.get("deleted"):
+    # Commento's export leaves `deleted` out (false); a deleted comment is one whose text
+    # Commento replaced by "[deleted]" (api/comment_delete.go).
+    if comment.get("deleted") or comment.get("markdown") == DELETED:
         report.drop(source_id, parent, "deleted", **thread)
         return None
     slug = site.essays.match(page)

@@ -23,7 +23,8 @@ from .inputs import decode_utf8, load_yaml, progress_bar, read_bytes, wants_prog
 from .items import EntryFile, ImportFileError, Item, parse_date
 from .report import Report
 
-SUFFIXES = (".yml", ".yaml", ".json")
+SUFFIXES = (".yml", ".yaml", ".json", ".md")  # .md: Staticman's "frontmatter" format
+MESSAGE_KEYS = ("message", "comment", "body", "text")
 PARENT_KEYS = ("replying_to_uid", "replying_to", "reply_to", "parent", "parent_id")
 
 
@@ -70,6 +71,12 @@ def _pages(path: Path) -> dict[str, list[Path]]:
 
 def _load(file: Path) -> dict:
     text = decode_utf8(read_bytes(file), file)
+    content = None
+    if file.suffix.lower() == ".md":
+        # `---\n<YAML fields>---\n<the message>\n`: the field the site's `transforms`
+        # mark `frontmatterContent` is the body below the fields.
+        head, sep, content = text.removeprefix("---\n").partition("\n---\n")
+        text = head if sep else text
     try:
         data = json.loads(text) if file.suffix.lower() == ".json" else load_yaml(text)
     except yaml.MarkedYAMLError as exc:
@@ -93,6 +100,8 @@ def _load(file: Path) -> dict:
     if not isinstance(data, dict):
         raise ImportFileError(file, 1, "not a Staticman comment (expected key: value fields)",
                               "remove the file from the folder, or repair it")
+    if content and content.strip() and not _field(data, *MESSAGE_KEYS):
+        data["message"] = content.strip("\n")
     return data
 
 
@@ -142,7 +151,7 @@ def _page_items(records, slug: str, site: Site, report: Report,
             parent = f"{slug}/{reference}"
         items.append(Item(
             source_id=source_id, essay=slug, author=_field(data, "name", "author"),
-            date=when, body=_field(data, "message", "comment", "body", "text"),
+            date=when, body=_field(data, *MESSAGE_KEYS),
             parent=parent, website=_field(data, "url", "website") or None,
             fallback_date=(_name_date(file) or site.essays.dates.get(slug)
                            or parse_date(file.stat().st_mtime)),
