@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..comments import ID_RE, KEY_RE, Comment, is_http_url
+from ..files import UnsafePath, inside
 from ..slugs import is_folder_name
 from .essays import Site
 from .items import EntryFile, Item, clean_website, make_id, short_hash
@@ -190,8 +191,11 @@ def _resolve_parent(item: Item, by_source: dict[str, Item], previous: dict, sour
     if item.kind in ("like", "repost"):
         return None
     if item.reply_to_id:
-        if (comments_root / item.essay / f"{item.reply_to_id}.md").exists():
-            return item.reply_to_id
+        try:
+            if inside(comments_root, item.essay, f"{item.reply_to_id}.md").exists():
+                return item.reply_to_id
+        except UnsafePath:
+            pass
         return _orphan(report, item, "replies to a comment that is not on this essay",
                        item.reply_to_id)
     if not item.parent:
