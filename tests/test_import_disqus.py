@@ -103,3 +103,28 @@ def test_unwritable_site_is_a_clear_error(site, tmp_path):
             run_import(site, "disqus", EXPORT)
     finally:
         os.chmod(comments, 0o700)
+
+
+def test_the_json_report_names_every_item_and_the_cli_points_at_it(site, tmp_path, capsys):
+    import json
+
+    from colloquy.cli import main
+
+    walking_site(site)
+    conf = site.root / "pelicanconf.py"
+    conf.write_text('PATH = "content"\nARTICLE_PATHS = ["essays"]\n'
+                    'ARTICLE_EXCLUDES = ["comments"]\n')
+    target = tmp_path / "reports" / "disqus.json"
+    assert main(["--settings", str(conf), "import", "disqus", str(EXPORT),
+                 "--report", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert f"every item, with its reason: {target}" in out
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["format"] == "disqus" and data["imported"]["comment"] > 0
+    skipped = [i for i in data["items"] if i["status"] == "skipped"]
+    assert len(skipped) == data["skipped"] == 4
+    assert all(i["source_id"] and i["reason"] for i in skipped)
+    unmatched, = [i for i in skipped if i["reason"].startswith("its thread matches no essay")]
+    assert unmatched["thread_url"].endswith("tag/long-gone/") and unmatched["thread_title"]
+    # The summary names the first items of each reason, with their thread.
+    assert f"{unmatched['source_id']} ({unmatched['thread_title']} <" in out

@@ -209,7 +209,7 @@ def test_a_gzip_bomb_is_refused_while_streaming(site, tmp_path):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 64 * 2**20
+    assert peak < 40 * 2**20
 
 
 def test_a_big_gzip_is_refused_at_the_cap(site, tmp_path, monkeypatch):

@@ -37,7 +37,8 @@ def register(commands) -> None:
     export = commands.add_parser(
         "export", help="write the site's essays, pages and conversations for another system",
         description="Write the site out so it can move elsewhere: no one is locked in.")
-    formats = export.add_subparsers(dest="export_format", required=True, metavar="FORMAT")
+    formats = export.add_subparsers(dest="export_format", required=True, metavar="FORMAT",
+                                    help="the format to write: wordpress")
     wordpress = formats.add_parser(
         "wordpress", help="WordPress WXR 1.2, as Tools → Import → WordPress reads it",
         description="Write essays, pages and every comment file as WXR 1.2: threads, "

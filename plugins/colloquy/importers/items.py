@@ -28,7 +28,8 @@ class ImportFileError(ColloquyError):
         self.problem = problem
         self.fix = fix
         where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {problem}; {fix}")
+        # The problem may quote the export: never let it drive the author's terminal.
+        super().__init__(text.for_terminal(f"{where}: {problem}; {fix}"))
 
 
 @dataclass
