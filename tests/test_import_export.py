@@ -90,7 +90,8 @@ def test_the_file_is_what_wordpress_s_importer_requires(tmp_path):
 
 def test_export_with_the_cli_and_pages_round_trip(tmp_path, capsys):
     site = Site(tmp_path / "site")
-    site.essay("walk", title="Walk")
+    site.essay("walk", title="Walk")  # a date without an offset, and one with:
+    site.essay("aware", title="Aware", date="2026-09-03T10:00:00+02:00")
     (site.content / "pages").mkdir()
     (site.content / "pages" / "guestbook.md").write_text(
         "Title: Guest Book\nSlug: guest_book\n\nSign here.\n", encoding="utf-8")
@@ -106,14 +107,15 @@ def test_export_with_the_cli_and_pages_round_trip(tmp_path, capsys):
                     'ARTICLE_PATHS = ["essays"]\nARTICLE_EXCLUDES = ["comments"]\n')
     out = tmp_path / "out.xml"
     assert main(["--settings", str(conf), "export", "wordpress", str(out)]) == 0
-    assert "2 essays and pages, 3 comments" in capsys.readouterr().out
+    assert "3 essays and pages, 3 comments" in capsys.readouterr().out
     root = lxml.etree.parse(str(out)).getroot()
     page, = [i for i in root.iter("item") if i.findtext(f"{WP}post_type") == "page"]
     assert page.findtext(f"{WP}post_name") == "guest_book"
 
     fresh = Site(tmp_path / "fresh")
     report = run_import(fresh, "wordpress", out)
-    assert sorted(report.entries_new) == ["essays/walk.md", "pages/guest_book.md"]
+    assert sorted(report.entries_new) == ["essays/aware.md", "essays/walk.md",
+                                          "pages/guest_book.md"]
     before, _ = load_comments(site.content / "comments")
     after, _ = load_comments(fresh.content / "comments")
     assert conversation(after) == conversation(before)

@@ -31,6 +31,7 @@ from .essays import Site
 WXR = "1.2"
 AUTHOR_ID = "1"
 STATUS = {"published": "publish", "draft": "draft", "hidden": "private"}
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def export_wordpress(settings: dict, out: str | Path) -> str:
@@ -48,7 +49,8 @@ def export_wordpress(settings: dict, out: str | Path) -> str:
 
     readers = Readers(settings)
     next_comment = 1
-    for post_id, entry in enumerate(sorted(entries.values(), key=_order), 1):
+    order = lambda e: (e.kind != "essay", _aware(e.date or EPOCH, site), e.slug)  # noqa: E731
+    for post_id, entry in enumerate(sorted(entries.values(), key=order), 1):
         thread = by_entry.pop(entry.slug, [])
         numbered = _numbered(thread, next_comment)
         next_comment += len(numbered)
@@ -64,10 +66,6 @@ def export_wordpress(settings: dict, out: str | Path) -> str:
                     f"{len([p for p in problems if getattr(p, 'fatal', True)])} broken file(s): "
                     "run `colloquy check`")
     return summary
-
-
-def _order(entry: Entry):
-    return (entry.kind != "essay", entry.date or datetime.min, entry.slug)
 
 
 def _numbered(comments: list[Comment], first: int) -> list[tuple[int, int, Comment]]:
