@@ -68,7 +68,8 @@ class Report:
 
     def drop(self, source_id: str, parent: str | None, reason: str, **where: str) -> None:
         """Skip one item that replies may point at."""
-        self.dropped[str(source_id)] = str(parent) if parent else None
+        # Keyed as Item keys its ids (one clean line), so replies find their parent here.
+        self.dropped[clean_line(str(source_id))] = clean_line(str(parent)) if parent else None
         self.skip(reason, source_id=source_id, **where)
 
     def change(self, reason: str, item=None, **where: str) -> None:
