@@ -249,3 +249,32 @@ def test_export_text_reaches_the_terminal_escaped(site, tmp_path):
     assert "\x1b" not in rendered and "\x07" not in rendered and "\u202e" not in rendered
     assert "\\u202egnp.exe" in rendered
     assert named(report, "its page matches no essay")[0].source_id == "c1"
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(author=st.text(max_size=40), body_text=st.text(max_size=200),
+       website=st.text(max_size=30), source_id=st.text(max_size=20))
+def test_any_text_makes_a_valid_comment_file(tmp_path_factory, author, body_text, website,
+                                            source_id):
+    from datetime import datetime, timezone
+
+    from colloquy.comments import load_comments, redact_addresses
+    from colloquy.importers import Item, plan
+    from colloquy.text import clean_name
+
+    from conftest import Site as TestSite
+
+    site = TestSite(tmp_path_factory.mktemp("text") / "site")
+    walking_site(site)
+    report = Report("disqus", "x")
+    item = Item(source_id=source_id, essay="on-walking-slowly", author=author, body=body_text,
+                website=website, date=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    imported = Site(site.settings())
+    apply(plan("disqus", [item], imported, report), imported, report, dry_run=False)
+    comments, problems = load_comments(site.content / "comments")
+    assert [p for p in problems if p.fatal] == []
+    assert len(comments) == 1
+    # One clean line; addresses (an e-mail for a name) never reach content/.
+    expected = " ".join(redact_addresses(clean_name(author) or "Anonymous").split())
+    assert comments[0].author == expected
