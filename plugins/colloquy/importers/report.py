@@ -111,15 +111,15 @@ class Report:
         kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}"
                           for kind, n in sorted(self.imported.items()))
         lines.append(f"  {verb}: {self.total_imported}" + (f" ({kinds})" if kinds else ""))
-        lines.append(f"  {'to queue' if self.dry_run else 'queued'} for moderation: "
-                     f"{self.pending}")
+        lines += self._section("queued", f"{'to queue' if self.dry_run else 'queued'} for "
+                               "moderation", always=True)
         lines.append(f"  already imported before: {self.already}")
         if self.orphans:
             lines.append(f"  replies whose parent is missing, attached at top level: "
                          f"{self.orphans}")
-        for status, title in (("skipped", "skipped"), ("changed", "changed on the way in"),
-                              ("kept", "left as they are")):
-            lines += self._section(status, title)
+        lines += self._section("skipped", "skipped", always=True)
+        lines += self._section("changed", "changed on the way in")
+        lines += self._section("kept", "left as they are")
         if self.warnings:
             lines.append(f"  warnings: {len(self.warnings)}")
             lines += [f"    - {for_terminal(w)}" for w in self.warnings[:WARNINGS_SHOWN]]
@@ -129,9 +129,9 @@ class Report:
             lines.append(f"  every item, with its reason: {for_terminal(self.written_to)}")
         return "\n".join(lines)
 
-    def _section(self, status: str, title: str) -> list[str]:
+    def _section(self, status: str, title: str, always: bool = False) -> list[str]:
         records = [r for r in self.records if r.status == status]
-        if not records and status != "skipped":
+        if not records and not always:
             return []
         lines = [f"  {title}: {len(records)}"]
         by_reason: dict[str, list[Record]] = {}
