@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from datetime import datetime, timezone
 
 import lxml.etree
 
 from colloquy.cli import main
-from colloquy.comments import load_comments
+from colloquy.comments import Comment, load_comments
+from colloquy.store import Store
 
 from conftest import REPO, Site
-from _import_helpers import run_import
+from _import_helpers import pending_rows, run_import
 
 WP = "{http://wordpress.org/export/1.2/}"
 
@@ -101,13 +103,18 @@ def test_export_with_the_cli_and_pages_round_trip(tmp_path, capsys):
                  reply_to="20260902-100000-abcdef", date="2026-09-02T11:00:00-05:00")
     site.comment("walk", "20260903-100000-abcdef", body="", author="Cy", kind="like",
                  url="https://cy.example/likes/1")
+    waiting = Comment(id="20260904-100000-abcdef", essay="walk", author="Di", body="Hold on.",
+                      date=datetime(2026, 9, 4, 8, tzinfo=timezone.utc))
+    with Store(site.root / "var" / "colloquy.sqlite3") as store:
+        store.add_pending(waiting, email="di@secret.example", ip="192.0.2.77")
     conf = site.root / "pelicanconf.py"
     conf.write_text(f'PATH = "content"\nTIMEZONE = "Europe/Berlin"\nAUTHOR = "Mara"\n'
                     f'THEME = "{REPO / "theme"}"\nPAGE_PATHS = ["pages"]\n'
                     'ARTICLE_PATHS = ["essays"]\nARTICLE_EXCLUDES = ["comments"]\n')
     out = tmp_path / "out.xml"
     assert main(["--settings", str(conf), "export", "wordpress", str(out)]) == 0
-    assert "3 essays and pages, 3 comments" in capsys.readouterr().out
+    assert "3 essays and pages, 4 comments (1 waiting for moderation)" in capsys.readouterr().out
+    assert b"di@secret.example" not in out.read_bytes() and b"192.0.2.77" not in out.read_bytes()
     root = lxml.etree.parse(str(out)).getroot()
     page, = [i for i in root.iter("item") if i.findtext(f"{WP}post_type") == "page"]
     assert page.findtext(f"{WP}post_name") == "guest_book"
@@ -119,3 +126,7 @@ def test_export_with_the_cli_and_pages_round_trip(tmp_path, capsys):
     before, _ = load_comments(site.content / "comments")
     after, _ = load_comments(fresh.content / "comments")
     assert conversation(after) == conversation(before)
+    # What waited for moderation waits again, without the address it never left with.
+    queued, = pending_rows(fresh)
+    assert (queued["id"], queued["author"], queued["body"]) == (waiting.id, "Di", "Hold on.")
+    assert queued["email"] is None and queued["ip"] is None

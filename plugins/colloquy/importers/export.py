@@ -9,7 +9,8 @@ to a comment it has already inserted, so parents get smaller ids than their repl
 
 Kinds: a mention is a `pingback`; responses, likes and reposts are `webmention`s with
 the Webmention plugin's `semantic_linkbacks_type` (reply, like, repost), as that plugin
-stores them. Every comment here is approved (`1`). Colloquy's own comment id, its
+stores them. Comment files are approved (`1`); comments waiting in the intake store are
+exported unapproved (`0`), without their e-mail or IP address. Colloquy's own comment id, its
 Markdown and its date with its own offset travel in comment meta, so importing the file
 back gives the same comment files (WordPress shows the HTML and ignores the rest).
 """
@@ -39,9 +40,11 @@ def export_wordpress(settings: dict, out: str | Path) -> str:
     site = Site(settings)
     entries = site_entries(settings) if site.content.is_dir() else {}
     comments, problems = load_comments(site.comments_root)
+    pending = _pending(site)
     by_entry: dict[str, list[Comment]] = defaultdict(list)
-    for comment in comments:
+    for comment in comments + pending:
         by_entry[comment.essay].append(comment)
+    waiting = {c.id for c in pending}
     author = text.clean_line(str(settings.get("AUTHOR") or "")) or "author"
     login = site.slugify(author) or "author"
     parts = [_channel(settings, author, login)]
@@ -55,17 +58,31 @@ def export_wordpress(settings: dict, out: str | Path) -> str:
         numbered = _numbered(thread, next_comment)
         next_comment += len(numbered)
         parts.append(_item(entry, post_id, login, site, settings, numbered,
-                           _content(entry, readers)))
+                           _content(entry, readers), waiting))
     left_out = sum(len(c) for c in by_entry.values())
     parts.append("</channel>\n</rss>\n")
     atomic_write(out, "".join(parts))
     summary = (f"wrote {out}: {len(entries)} essays and pages, {next_comment - 1} comments "
-               f"(WXR {WXR})")
+               f"({len(pending)} waiting for moderation) (WXR {WXR})")
     if left_out or problems:
         summary += (f"; left out {left_out} comment(s) whose essay is not on the site and "
                     f"{len([p for p in problems if getattr(p, 'fatal', True)])} broken file(s): "
                     "run `colloquy check`")
     return summary
+
+
+def _pending(site: Site) -> list[Comment]:
+    """Comments waiting in the intake store, without their e-mail and IP address."""
+    path = site.store_path()
+    if not path.exists():  # no intake yet: nothing waits (and no store is created)
+        return []
+    from ..store import Store
+
+    store = Store(path)
+    try:
+        return [row.to_comment() for row in store.list("pending")]
+    finally:
+        store.close()
 
 
 def _numbered(comments: list[Comment], first: int) -> list[tuple[int, int, Comment]]:
@@ -128,7 +145,7 @@ def _channel(settings: dict, author: str, login: str) -> str:
 
 
 def _item(entry: Entry, post_id: int, login: str, site: Site, settings: dict,
-          comments: list[tuple[int, int, Comment]], content: str) -> str:
+          comments: list[tuple[int, int, Comment]], content: str, waiting: set[str]) -> str:
     meta = entry.metadata
     when = _aware(entry.date, site) if entry.date else None
     link = _url(entry, settings)
@@ -162,11 +179,12 @@ def _item(entry: Entry, post_id: int, login: str, site: Site, settings: dict,
 		<wp:post_type>{_cdata("post" if entry.kind == "essay" else "page")}</wp:post_type>
 		<wp:post_password>{_cdata("")}</wp:post_password>
 		<wp:is_sticky>0</wp:is_sticky>
-{terms}""" + "".join(_comment(wp_id, parent, c, site) for wp_id, parent, c in comments)
+{terms}""" + "".join(_comment(wp_id, parent, c, site, c.id not in waiting)
+                      for wp_id, parent, c in comments)
             + "\t</item>\n")
 
 
-def _comment(wp_id: int, parent: int, comment: Comment, site: Site) -> str:
+def _comment(wp_id: int, parent: int, comment: Comment, site: Site, approved: bool) -> str:
     kind = comment.kind or "comment"
     link_type = {"mention": "pingback"}.get(kind, "" if kind == "comment" else "webmention")
     author_url = comment.website if kind == "comment" else (comment.url or comment.website)
@@ -192,7 +210,7 @@ def _comment(wp_id: int, parent: int, comment: Comment, site: Site) -> str:
 			<wp:comment_date>{_cdata(_local(comment.date, site))}</wp:comment_date>
 			<wp:comment_date_gmt>{_cdata(_gmt(comment.date))}</wp:comment_date_gmt>
 			<wp:comment_content>{_cdata(render(comment.body) if kind not in ("like", "repost") else "")}</wp:comment_content>
-			<wp:comment_approved>{_cdata("1")}</wp:comment_approved>
+			<wp:comment_approved>{_cdata("1" if approved else "0")}</wp:comment_approved>
 			<wp:comment_type>{_cdata(link_type or "comment")}</wp:comment_type>
 			<wp:comment_parent>{parent}</wp:comment_parent>
 			<wp:comment_user_id>{AUTHOR_ID if comment.role == "author" else "0"}</wp:comment_user_id>{metas}
