@@ -278,3 +278,21 @@ def test_any_text_makes_a_valid_comment_file(tmp_path_factory, author, body_text
     # One clean line; addresses (an e-mail for a name) never reach content/.
     expected = " ".join(redact_addresses(clean_name(author) or "Anonymous").split())
     assert comments[0].author == expected
+
+
+def test_broken_urls_and_lone_surrogates_are_reported_not_raised(site, tmp_path):
+    walking_site(site)
+    mentions = [{"type": "entry", "wm-id": 1, "wm-property": "mention-of",
+                 "wm-target": "http://[broken/on-walking-slowly/", "url": "http://[x",
+                 "author": {"name": "\ud800"}, "content": {"text": "hi \udfff there"}},
+                {"type": "entry", "wm-id": 2, "wm-property": "in-reply-to",
+                 "wm-target": "https://old.example.org/2019/04/on-walking-slowly/",
+                 "url": "http://[x", "author": {"name": "Lone \ud800 Surrogate"},
+                 "published": "2019-04-03T08:30:00Z", "content": {"text": "Body \udfff."}}]
+    export = tmp_path / "mentions.json"
+    export.write_text(json.dumps({"type": "feed", "children": mentions, "version": "\ud800"}))
+    report = run_import(site, "webmention", export)
+    assert named(report, "its target matches no essay")[0].source_id == "1"
+    text = comment_files(site)["on-walking-slowly/webmention-2"]
+    assert header(text)["author"] == "Lone Surrogate" and body(text) == "Body ."
+    json.loads(Path(report.written_to).read_text(encoding="utf-8"))

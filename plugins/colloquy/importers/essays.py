@@ -120,7 +120,10 @@ class EssayIndex:
         if re.match(r"\d+ \S+$", value):
             value = value.split(" ", 1)[1]
         if "/" in value and " " not in value:
-            parts = urlsplit(value)
+            try:
+                parts = urlsplit(value)
+            except ValueError:  # "http://[broken": not a URL, so no path to match
+                return
             path = unquote(parts.path if (parts.scheme or value.startswith("/")) else value)
             segments = [s for s in path.split("/") if s and not _IGNORED_SEGMENTS.match(s)]
             if not segments or segments[-1].isdigit():

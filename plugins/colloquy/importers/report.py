@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..files import atomic_write
-from ..text import clean_line, for_terminal
+from ..text import clean, clean_line, for_terminal
 
 SHOWN_PER_REASON = 3
 WARNINGS_SHOWN = 20
@@ -76,6 +76,7 @@ class Report:
         self.note("changed", reason, item, **where)
 
     def warn(self, message: str) -> None:
+        message = clean(message)  # it may quote the export
         if message not in self.warnings:
             self.warnings.append(message)
 

@@ -101,7 +101,10 @@ def _anchor(in_reply_to) -> str | None:
 
 
 def _host(url: str | None) -> str:
-    return urlsplit(url or "").hostname or ""
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:  # "http://[broken"
+        return ""
 
 
 def _escape(text: str) -> str:
