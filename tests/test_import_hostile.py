@@ -296,3 +296,39 @@ def test_broken_urls_and_lone_surrogates_are_reported_not_raised(site, tmp_path)
     text = comment_files(site)["on-walking-slowly/webmention-2"]
     assert header(text)["author"] == "Lone Surrogate" and body(text) == "Body ."
     json.loads(Path(report.written_to).read_text(encoding="utf-8"))
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+                    | st.text(max_size=12),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+def entry_of(keys: list[str]):
+    """An object with the format's own keys, each holding any JSON at all."""
+    return st.fixed_dictionaries({}, optional={key: JSON for key in keys})
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(comments=st.lists(entry_of(["commentHex", "url", "path", "commenterHex", "markdown",
+                                   "html", "parentHex", "state", "creationDate", "deleted"]),
+                         max_size=4),
+       commenters=st.lists(entry_of(["commenterHex", "name", "link", "email"]), max_size=2),
+       mentions=st.lists(entry_of(["wm-id", "wm-property", "wm-target", "url", "author",
+                                   "content", "published", "in-reply-to", "wm-private",
+                                   "like-of"]), max_size=4))
+def test_any_json_in_the_formats_fields_is_imported_or_refused_clearly(
+        tmp_path_factory, comments, commenters, mentions):
+    from conftest import Site as TestSite
+
+    root = tmp_path_factory.mktemp("json")
+    site = walking_site(TestSite(root / "site"))
+    (root / "commento.json").write_text(json.dumps(
+        {"version": 1, "comments": comments, "commenters": commenters}))
+    (root / "mentions.json").write_text(json.dumps({"type": "feed", "children": mentions}))
+    for fmt, name in (("commento", "commento.json"), ("webmention", "mentions.json")):
+        try:
+            run_import(site, fmt, root / name)
+        except ImportFileError:
+            pass  # a clear message naming the file; anything else fails the test

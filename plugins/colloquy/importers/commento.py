@@ -19,7 +19,7 @@ from pathlib import Path
 from .essays import Site
 from .htmlmd import html_to_markdown
 from .inputs import load_json
-from .items import EntryFile, ImportFileError, Item, parse_date
+from .items import EntryFile, ImportFileError, Item, field_text, parse_date
 from .report import Report
 
 ANONYMOUS = "anonymous"
@@ -34,7 +34,7 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Entry
     if data.get("version") not in (None, 1):
         report.warn(f"{path.name}: Commento export version {str(data.get('version'))[:20]}; "
                     "read as version 1")
-    commenters = {c.get("commenterHex"): c for c in data.get("commenters") or []
+    commenters = {field_text(c.get("commenterHex")): c for c in _list(data.get("commenters"))
                   if isinstance(c, dict)}
     items: list[Item] = []
     for number, comment in enumerate(data["comments"], 1):
@@ -47,31 +47,34 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Entry
     return items, []
 
 
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _item(comment: dict, commenters: dict, site: Site, report: Report, where: str):
-    source_id = str(comment.get("commentHex") or "")
-    parent = comment.get("parentHex")
-    parent = None if parent in (None, "", "root") else str(parent)
-    page = str(comment.get("url") or comment.get("path") or "")
-    domain = str(comment.get("domain") or "")
+    source_id = field_text(comment.get("commentHex"))
+    parent = field_text(comment.get("parentHex"))
+    parent = None if parent in ("", "root") else parent
+    page = field_text(comment.get("url")) or field_text(comment.get("path"))
+    domain = field_text(comment.get("domain"))
     thread = {"thread_url": f"{domain}{page}" if domain and page.startswith("/") else page,
               "where": where}
     # Commento's export leaves `deleted` out (false); a deleted comment is one whose text
     # Commento replaced by "[deleted]" (api/comment_delete.go).
-    if comment.get("deleted") or comment.get("markdown") == DELETED:
+    if comment.get("deleted") is True or comment.get("markdown") == DELETED:
         report.drop(source_id, parent, "deleted", **thread)
         return None
     slug = site.essays.match(page)
     if slug is None:
         report.drop(source_id, parent, "its page matches no essay on this site", **thread)
         return None
-    hex_id = comment.get("commenterHex") or ANONYMOUS
-    person = commenters.get(hex_id, {})
-    link = str(person.get("link") or "")
-    state = str(comment.get("state") or "approved").lower()
+    person = commenters.get(field_text(comment.get("commenterHex")) or ANONYMOUS, {})
+    link = field_text(person.get("link"))
+    state = (field_text(comment.get("state")) or "approved").lower()
     return Item(
-        source_id=source_id, essay=slug, author=str(person.get("name") or ""),
+        source_id=source_id, essay=slug, author=field_text(person.get("name")),
         date=parse_date(comment.get("creationDate")),
-        body=str(comment.get("markdown") or "") or html_to_markdown(str(comment.get("html") or "")),
+        body=field_text(comment.get("markdown")) or html_to_markdown(field_text(comment.get("html"))),
         parent=parent, website=link if link not in ("undefined", "") else None,
-        email=str(person.get("email") or "") or None, pending=state != "approved",
+        email=field_text(person.get("email")) or None, pending=state != "approved",
         fallback_date=site.essays.dates.get(slug), **thread)

@@ -81,6 +81,12 @@ class EntryFile:
     url: str = ""
 
 
+def field_text(value) -> str:
+    """A JSON or YAML field's text; a list, object or boolean where text belongs counts as
+    missing (exports are hand-edited, and hostile ones put anything anywhere)."""
+    return "" if value is None or isinstance(value, (dict, list, bool)) else str(value)
+
+
 # -- ids ---------------------------------------------------------------------------------------
 
 

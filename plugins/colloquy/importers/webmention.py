@@ -26,7 +26,7 @@ from ..comments import ID_RE
 from .essays import Site
 from .htmlmd import html_to_markdown
 from .inputs import load_json
-from .items import EntryFile, ImportFileError, Item, parse_date
+from .items import EntryFile, ImportFileError, Item, field_text, parse_date
 from .report import Report
 
 KINDS = {"like-of": "like", "repost-of": "repost", "bookmark-of": "repost",
@@ -48,10 +48,10 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Entry
         if not isinstance(entry, dict):
             raise ImportFileError(path, None, f"entry {number} is not an object",
                                   "download the JF2 export again")
-        source_id = str(entry.get("wm-id") or "")
-        prop = str(entry.get("wm-property") or "")
+        source_id = field_text(entry.get("wm-id"))
+        prop = field_text(entry.get("wm-property"))
         target = entry.get("wm-target") or entry.get(prop) or ""
-        target = str(target[0] if isinstance(target, list) and target else target or "")
+        target = field_text(target[0] if isinstance(target, list) and target else target)
         where = {"thread_url": target, "where": f"{path.name} entry {number}"}
         if entry.get("wm-private"):
             report.drop(source_id, None, "a private webmention", **where)
@@ -70,20 +70,20 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Entry
         content = entry.get("content") or {}
         if not isinstance(content, dict):
             content = {"text": str(content)}
-        body = html_to_markdown(str(content.get("html"))) if content.get("html") \
-            else html_to_markdown(_escape(str(content.get("text") or "")))
+        body = html_to_markdown(field_text(content.get("html"))) if content.get("html") \
+            else html_to_markdown(_escape(field_text(content.get("text"))))
         kind = KINDS[prop]
         if kind == "response" and not body.strip():
             kind = "mention"
         reply_to_id = _anchor(entry.get("in-reply-to")) if kind == "response" else None
         author = entry.get("author") if isinstance(entry.get("author"), dict) else {}
-        url = str(entry.get("url") or entry.get("wm-source") or "")
+        url = field_text(entry.get("url")) or field_text(entry.get("wm-source"))
         items.append(Item(
             source_id=source_id, essay=slug,
-            author=str(author.get("name") or "") or _host(url) or "Someone",
+            author=field_text(author.get("name")) or _host(url) or "Someone",
             date=parse_date(entry.get("published")) or parse_date(entry.get("wm-received")),
             body=body if kind in ("response", "mention") else "", kind=kind, reply_to_id=reply_to_id,
-            url=url, website=str(author.get("url") or "") or None,
+            url=url, website=field_text(author.get("url")) or None,
             fallback_date=site.essays.dates.get(slug), **where))
     return items, []
 
