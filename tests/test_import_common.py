@@ -289,3 +289,39 @@ def test_threads_land_in_the_folder_named_by_pelicans_own_slug(site, tmp_path):
     site.build()  # Pelican agrees: these are the folders of its own pages
     for slug in ("cancel_dajie", "MixedCase", "dont-panic"):
         assert (site.output / "essays" / slug / "index.html").exists()
+
+
+# -- nothing lost ---------------------------------------------------------------------------
+
+def _in_export(fmt: str, path) -> int:
+    """How many comment-like items the export holds, counted straight from the file."""
+    import json
+    import re
+    import sqlite3
+
+    if fmt == "wordpress":
+        return path.read_text("utf-8").count("<wp:comment>")
+    if fmt == "disqus":
+        return len(re.findall(r"<post[\s>]", path.read_text("utf-8")))
+    if fmt == "commento":
+        return len(json.loads(path.read_text("utf-8"))["comments"])
+    if fmt == "webmention":
+        return len(json.loads(path.read_text("utf-8"))["children"])
+    if fmt == "isso":
+        return sqlite3.connect(path).execute("SELECT count(*) FROM comments").fetchone()[0]
+    return sum(1 for p in path.rglob("*") if p.is_file())  # staticman, pcs: a file each
+
+
+@pytest.mark.parametrize("fmt, name", [
+    ("wordpress", "wordpress-1.2.xml"), ("wordpress", "wordpress-no-version.xml"),
+    ("disqus", "disqus.xml"), ("isso", None), ("webmention", "webmention.jf2.json"),
+    ("staticman", "staticman"), ("commento", "commento.json"), ("pcs", "pcs")])
+def test_every_item_of_an_export_is_accounted_for(site, tmp_path, fmt, name):
+    from _import_helpers import isso_db
+
+    walking_site(site)
+    path = isso_db(tmp_path) if fmt == "isso" else FIXTURES / name
+    first = run_import(site, fmt, path)
+    assert first.comments_read == _in_export(fmt, path)
+    again = run_import(site, fmt, path)
+    assert again.comments_read == first.comments_read and again.total_imported == 0

@@ -34,6 +34,7 @@ class Record:
     essay: str = ""          # the slug on this site, when there is one
     id: str = ""             # the comment id on this site, when there is one
     detail: str = ""         # what exactly: the parent's id, the new date...
+    what: str = "comment"    # or the export's kind of entry: "post", "page", "attachment"...
 
 
 @dataclass
@@ -88,8 +89,16 @@ class Report:
     def total_imported(self) -> int:
         return sum(self.imported.values())
 
+    @property
+    def comments_read(self) -> int:
+        """Every comment-like item of the export, each counted once: imported, queued,
+        already there, or skipped. An auditor can hold this against the export."""
+        skipped = sum(1 for r in self.records if r.status == "skipped" and r.what == "comment")
+        return self.total_imported + self.pending + self.already + skipped
+
     def as_json(self) -> dict:
         return {"format": self.source, "export": self.path, "dry_run": self.dry_run,
+                "comments_read": self.comments_read,
                 "imported": dict(sorted(self.imported.items())),
                 "queued": self.pending, "already_imported": self.already,
                 "skipped": sum(self.skipped.values()), "orphans": self.orphans,

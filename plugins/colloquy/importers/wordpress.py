@@ -122,11 +122,11 @@ def _post(element, authors, site: Site, slugs_taken, report: Report, path: Path)
              "thread_url": text_of(fields.get("link")), "where": path.name}
     if post_type not in ("post", "page"):
         report.skip(f"a WordPress '{text.clean_line(post_type)[:40]}', not a post or page",
-                    **where)
+                    what=post_type, **where)
         _skip_comments(comments, f"a comment on a '{post_type}'", report, where)
         return None, []
     if status in ("trash", "auto-draft", "inherit"):
-        report.skip(f"a {post_type} with status '{status}'", **where)
+        report.skip(f"a {post_type} with status '{status}'", what=post_type, **where)
         _skip_comments(comments, f"a comment on a {post_type} with status '{status}'",
                        report, where)
         return None, []

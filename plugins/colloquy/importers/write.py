@@ -46,7 +46,7 @@ def _write_entries(result: Plan, site: Site, report: Report, dry_run: bool) -> N
         except UnsafePath:
             report.skip(f"its slug cannot be a file name under {folder.name}/",
                         source_id=entry.source_id, thread_title=entry.title,
-                        thread_url=entry.url, detail=entry.slug)
+                        thread_url=entry.url, detail=entry.slug, what=entry.kind)
             continue
         if entry.slug in site.essays or target.exists():
             report.entries_kept.append(name)
