@@ -10,8 +10,8 @@ from colloquy.importers import run
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
 
-def run_import(site, fmt: str, path, dry_run: bool = False, **settings):
-    return run(fmt, path, site.settings(**settings), dry_run=dry_run)
+def run_import(site, fmt: str, path, dry_run: bool = False, report_path=None, **settings):
+    return run(fmt, path, site.settings(**settings), dry_run=dry_run, report_path=report_path)
 
 
 def comment_files(site) -> dict[str, str]:

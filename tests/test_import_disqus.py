@@ -6,7 +6,7 @@ import pytest
 
 from colloquy.importers import ImportFileError
 
-from _import_helpers import (FIXTURES, named, body, comment_files, header, replies_of, run_import,
+from _import_helpers import (FIXTURES, body, comment_files, header, named, replies_of, run_import,
                              snapshot, walking_site)
 
 EXPORT = FIXTURES / "disqus.xml"
@@ -128,3 +128,15 @@ def test_the_json_report_names_every_item_and_the_cli_points_at_it(site, tmp_pat
     assert unmatched["thread_url"].endswith("tag/long-gone/") and unmatched["thread_title"]
     # The summary names the first items of each reason, with their thread.
     assert f"{unmatched['source_id']} ({unmatched['thread_title']} <" in out
+
+
+def test_a_report_that_cannot_be_written_is_a_clear_error(site, tmp_path):
+    from colloquy.errors import ColloquyError
+
+    walking_site(site)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ColloquyError, match=r"a-file/report.json: cannot write the import "
+                       r"report .*the import itself is done"):
+        run_import(site, "disqus", EXPORT, report_path=blocker / "report.json")
+    assert comment_files(site)  # the import itself went through

@@ -46,11 +46,25 @@ def run(source: str, path: str | Path, settings: dict, dry_run: bool = False,
     report = Report(source=source, path=str(path), dry_run=dry_run)
     items, entries = module.read(Path(path), site, report)
     result = plan(source, items, site, report, entries)
+    target = Path(report_path) if report_path else default_report_path(site, source)
     try:
         apply(result, site, report, dry_run)
     finally:
-        report.write(Path(report_path) if report_path else default_report_path(site, source))
+        unwritten = _write_report(report, target)  # also when writing content failed
+    if unwritten:
+        raise ColloquyError(f"{target}: cannot write the import report ({unwritten}); the "
+                            "import itself is done (running it again adds nothing); give "
+                            "--report a path you can write to, to see what it did")
     return report
+
+
+def _write_report(report: Report, target: Path) -> str:
+    """Write the report; the reason it could not be written, or ""."""
+    try:
+        report.write(target)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
 
 
 def default_report_path(site: Site, source: str) -> Path:
