@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import lxml.etree
+import pytest
 
 from colloquy.cli import main
 from colloquy.comments import Comment, load_comments
@@ -130,3 +131,20 @@ def test_export_with_the_cli_and_pages_round_trip(tmp_path, capsys):
     queued, = pending_rows(fresh)
     assert (queued["id"], queued["author"], queued["body"]) == (waiting.id, "Di", "Hold on.")
     assert queued["email"] is None and queued["ip"] is None
+
+
+def test_broken_files_and_strays_are_counted_not_exported(tmp_path):
+    from colloquy.errors import ColloquyError
+    from colloquy.importers.export import export_wordpress
+
+    site = Site(tmp_path / "site")
+    site.essay("walk", title="Walk")
+    site.comment("walk", "20260902-100000-abcdef", body="Kept.")
+    site.raw("comments/walk/broken.md", b"no header at all\n")
+    site.comment("gone", "20260902-110000-abcdef", body="Its essay is gone.")
+    summary = export_wordpress(site.settings(), tmp_path / "out.xml")
+    assert "1 comments" in summary and "left out 1 comment(s) whose essay is not on the site" \
+        in summary and "1 broken comment file(s)" in summary
+    assert b"Kept." in (tmp_path / "out.xml").read_bytes()
+    with pytest.raises(ColloquyError, match="cannot write the export"):
+        export_wordpress(site.settings(), tmp_path / "out.xml" / "inside-a-file.xml")

@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 
 from .. import text
 from ..comments import Comment, load_comments
+from ..errors import ColloquyError
 from ..files import atomic_write
 from ..markup import render
 from ..slugs import Entry, site_entries
@@ -60,14 +61,18 @@ def export_wordpress(settings: dict, out: str | Path) -> str:
         parts.append(_item(entry, post_id, login, site, settings, numbered,
                            _content(entry, readers), waiting))
     left_out = sum(len(c) for c in by_entry.values())
+    broken = sum(1 for p in problems if getattr(p, "fatal", True))
     parts.append("</channel>\n</rss>\n")
-    atomic_write(out, "".join(parts))
+    try:
+        atomic_write(out, "".join(parts))
+    except OSError as exc:
+        raise ColloquyError(f"{out}: cannot write the export ({exc.strerror or exc}); give a "
+                            "path in a folder you can write to") from None
     summary = (f"wrote {out}: {len(entries)} essays and pages, {next_comment - 1} comments "
-               f"({len(pending)} waiting for moderation) (WXR {WXR})")
-    if left_out or problems:
+               f"({len(waiting)} waiting for moderation) (WXR {WXR})")
+    if left_out or broken:
         summary += (f"; left out {left_out} comment(s) whose essay is not on the site and "
-                    f"{len([p for p in problems if getattr(p, 'fatal', True)])} broken file(s): "
-                    "run `colloquy check`")
+                    f"{broken} broken comment file(s): run `colloquy check`")
     return summary
 
 
