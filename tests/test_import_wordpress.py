@@ -323,3 +323,17 @@ def test_an_rss_feed_is_not_a_wordpress_export(site, tmp_path):
                      b"<item><title>y</title></item></channel></rss>")
     with pytest.raises(ImportFileError, match="not a WordPress export .an RSS feed"):
         run_import(site, "wordpress", feed)
+
+
+def test_a_password_protected_post_is_imported_as_a_draft(site, tmp_path):
+    data = WXR.read_bytes().replace(
+        b"<wp:post_name><![CDATA[on-walking-slowly]]></wp:post_name>",
+        b"<wp:post_name><![CDATA[on-walking-slowly]]></wp:post_name>\n"
+        b"\t\t<wp:post_password><![CDATA[secret]]></wp:post_password>")
+    export = tmp_path / "export.xml"
+    export.write_bytes(data)
+    report = run_import(site, "wordpress", export)
+    head = header((site.content / "essays" / "on-walking-slowly.md").read_text("utf-8"))
+    assert head["Status"] == "draft"
+    changed, = [r for r in report.records if r.reason.startswith("password-protected")]
+    assert changed.source_id == "12" and changed.what == "post"

@@ -188,8 +188,13 @@ def _entry(fields, element, post_type, status, authors, site: Site, slugs_taken,
     meta["Author"] = authors.get(login, {}).get("name") or login
     meta["Summary"] = html.escape(html_to_text(text_of(fields.get("excerpt:encoded"))),
                                   quote=False)
-    if status != "publish":
+    if status != "publish" or text_of(fields.get("wp:post_password")):
+        # A password-protected post was never public: it must not become so on import.
         meta["Status"] = "draft"
+    if status == "publish" and text_of(fields.get("wp:post_password")):
+        report.change("password-protected on the old site; imported as a draft", what=post_type,
+                      source_id=post_id, thread_title=title,
+                      thread_url=text_of(fields.get("link")), where=path.name)
     if not when:
         report.warn(f"{path.name}: {post_type} {post_id} '{title}' has no date; Pelican will "
                     "use the file's date")
