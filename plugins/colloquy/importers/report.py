@@ -61,7 +61,7 @@ class Report:
         values = {name: str(getattr(item, name, "") or "") for name in
                   ("source_id", "thread_title", "thread_url", "where", "essay", "id")}
         values.update({k: str(v or "") for k, v in where.items()})
-        self.records.append(Record(status=status, reason=reason, **{
+        self.records.append(Record(status=status, reason=clean_line(reason), **{
             k: clean_line(v) for k, v in values.items()}))
 
     def skip(self, reason: str, item=None, **where: str) -> None:

@@ -97,13 +97,13 @@ def read_file(path: Path, site: Site, report: Report,
     with progress_bar("converting", len(posts), wants_progress(size=len(raw))) as bar:
         for element in posts:
             bar.advance()
-            essay, comments = _post(element, authors, site, slugs_taken, report, path)
-            if essay is None:
+            entry, comments = _post(element, authors, site, slugs_taken, report, path)
+            if entry is None:
                 continue
             author_id = authors.get(text_of(children(element).get("dc:creator")), {}).get("id")
-            entries.append(essay)
+            entries.append(entry)
             for comment in comments:
-                item = _comment(comment, essay, author_id, site, report, path)
+                item = _comment(comment, entry, author_id, site, report, path)
                 if item is not None:
                     items.append(item)
     if not entries and not items:
@@ -123,7 +123,8 @@ def _post(element, authors, site: Site, slugs_taken, report: Report, path: Path)
     if post_type not in ("post", "page"):
         report.skip(f"a WordPress '{text.clean_line(post_type)[:40]}', not a post or page",
                     what=post_type, **where)
-        _skip_comments(comments, f"a comment on a '{post_type}'", report, where)
+        _skip_comments(comments, f"a comment on a '{text.clean_line(post_type)[:40]}'", report,
+                       where)
         return None, []
     if status in ("trash", "auto-draft", "inherit"):
         report.skip(f"a {post_type} with status '{status}'", what=post_type, **where)
