@@ -49,7 +49,7 @@ def register(commands) -> None:
 
 
 def _settings(args) -> dict:
-    from ..cli import load_site_settings
+    from ..config import load_site_settings
 
     return load_site_settings(args.settings)
 
