@@ -13,7 +13,6 @@ import re
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import slugs
 
@@ -30,12 +29,11 @@ class Site:
 
         self.settings = settings
         self.content = Path(settings.get("PATH") or "content")
-        colloquy = colloquy_settings.resolve(settings)
-        self.comments_root = self.content / colloquy["COLLOQUY_COMMENTS_DIR"]
-        self.max_body = int(colloquy["COLLOQUY_MAX_BODY_CHARS"])
+        self.comments_root = colloquy_settings.comments_root(settings)
+        self.max_body = int(colloquy_settings.resolve_one(settings, "COLLOQUY_MAX_BODY_CHARS"))
         self.essays_dir = self.content / _first(settings.get("ARTICLE_PATHS"), "essays")
         self.pages_dir = self.content / _first(settings.get("PAGE_PATHS"), "pages")
-        self.timezone = site_timezone(settings.get("TIMEZONE"))
+        self.timezone = colloquy_settings.site_timezone(settings)
         self.essays = EssayIndex(slugs.site_entries(settings) if self.content.is_dir() else {},
                                  settings, self.timezone)
 
@@ -55,15 +53,6 @@ class Site:
 
 def _first(paths, default: str) -> str:
     return (list(paths or []) or [default])[0] or default
-
-
-def site_timezone(name: str | None) -> tzinfo:
-    if not name:
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
 
 
 class EssayIndex:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..comments import read_header
 from .essays import Site
 from .inputs import decode_utf8, progress_bar, read_bytes, wants_progress
 from .items import EntryFile, ImportFileError, Item, parse_date
@@ -57,29 +58,23 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Entry
 
 
 def _read_file(file: Path) -> tuple[dict[str, str], str]:
-    text = decode_utf8(read_bytes(file), file).replace("\r\n", "\n")
-    pattern = RST_KEY if file.suffix.lower() == ".rst" else MD_KEY
-    meta: dict[str, str] = {}
-    lines = text.split("\n")
-    index = 0
-    for index, line in enumerate(lines):
-        if not line.strip():
-            break
-        match = pattern.match(line)
-        if not match:
-            if file.suffix.lower() == ".rst" and not meta:
-                continue  # a title or over-line before the fields
-            raise ImportFileError(file, index + 1, f"metadata line is not 'key: value': "
-                                  f"{line[:60]!r}",
+    lines = decode_utf8(read_bytes(file), file).replace("\r\n", "\n").split("\n")
+    rst = file.suffix.lower() == ".rst"
+    pattern = RST_KEY if rst else MD_KEY
+    # A reStructuredText comment may open with a title (and its over-line) before the fields.
+    start = next((i for i, line in enumerate(lines) if pattern.match(line)), 0) if rst else 0
+    header = read_header(lines, file, pattern=pattern, fold_case=True, start=start)
+    for problem in header.problems:
+        if problem.problem.startswith("header line is not"):
+            raise ImportFileError(file, problem.line,
+                                  problem.problem.replace("header line", "metadata line"),
                                   "end the metadata with one blank line before the text")
-        meta[match.group(1).strip().lower()] = match.group(2).strip()
-    else:
-        index = len(lines)
+    meta = {key: value for key, (value, _) in header.fields.items()}
     if "date" not in meta and "author" not in meta:
         raise ImportFileError(file, 1, "no metadata (no 'author:' or 'date:')",
                               "this does not look like a pelican-comment-system comment; "
                               "move it out of the folder")
-    return meta, "\n".join(lines[index + 1:]).strip("\n")
+    return meta, "\n".join(lines[header.body_start:]).strip("\n")
 
 
 def _folder_items(folder: Path, parsed, slug: str, site: Site) -> list[Item]:

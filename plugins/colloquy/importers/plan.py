@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import takewhile
 from pathlib import Path
 
-from ..comments import ID_RE, KEY_RE, Comment, is_http_url
+from ..comments import ID_RE, Comment, is_http_url, read_header
 from ..files import UnsafePath, inside
 from ..slugs import is_folder_name
+from ..threads import reply_cycles
 from .essays import Site
 from .items import EntryFile, Item, clean_website, make_id, short_hash
 from .report import Report
@@ -39,18 +41,15 @@ def existing_imports(comments_root: Path) -> dict[tuple[str, str], tuple[str, st
     if not comments_root.is_dir():
         return found
     for path in comments_root.glob("*/*.md"):
-        header: dict[str, str] = {}
         try:
             with path.open(encoding="utf-8", errors="replace") as handle:
-                for line in handle:
-                    match = KEY_RE.match(line.rstrip("\r\n"))
-                    if not match:
-                        break
-                    header.setdefault(match.group(1), (match.group(2) or "").strip())
+                lines = list(takewhile(str.strip, (line.rstrip("\r\n") for line in handle)))
         except OSError:
             continue
-        if header.get("source") and header.get("source-id"):
-            found[(header["source"], header["source-id"])] = (path.parent.name, path.stem)
+        fields = read_header(lines + [""], path).fields
+        source, source_id = (fields.get(key, ("", 0))[0] for key in ("source", "source-id"))
+        if source and source_id:
+            found[(source, source_id)] = (path.parent.name, path.stem)
     return found
 
 
@@ -135,26 +134,15 @@ def _settle(item: Item, site: Site, report: Report) -> None:
 
 
 def _break_cycles(comments: list[Comment], report: Report, source: str) -> None:
-    """A chain of reply-to that comes back on itself is cut at its oldest comment."""
+    """A chain of reply-to that comes back on itself is cut at its oldest comment, as the
+    build cuts it (`threads.reply_cycles` finds them for both)."""
     by_id = {c.id: c for c in comments}
-    done: set[str] = set()
-    for start in comments:
-        path: list[Comment] = []
-        position: dict[str, int] = {}
-        node: Comment | None = start
-        while node is not None and node.id not in done:
-            if node.id in position:
-                cycle = path[position[node.id]:]
-                oldest = min(cycle, key=lambda c: (c.date, c.id))
-                oldest.reply_to = None
-                report.orphans += 1
-                report.change("its replies form a cycle; attached at top level", oldest,
-                              detail=" → ".join(c.source_id or c.id for c in cycle))
-                break
-            position[node.id] = len(path)
-            path.append(node)
-            node = by_id.get(node.reply_to) if node.reply_to else None
-        done.update(c.id for c in path)
+    for cycle in reply_cycles(comments, lambda c: by_id.get(c.reply_to) if c.reply_to else None):
+        oldest = min(cycle, key=lambda c: (c.date, c.id))
+        oldest.reply_to = None
+        report.orphans += 1
+        report.change("its replies form a cycle; attached at top level", oldest,
+                      detail=" → ".join(c.source_id or c.id for c in cycle))
 
 
 def _dedupe(source: str, items: list[Item], report: Report) -> list[Item]:
