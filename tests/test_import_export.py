@@ -76,6 +76,9 @@ def test_the_file_is_what_wordpress_s_importer_requires(tmp_path):
     for item in items:
         assert item.findtext("{http://purl.org/dc/elements/1.1/}creator") == login
         assert item.findtext(f"{WP}post_name") and item.findtext(f"{WP}status") == "publish"
+        # Links are made from the site's ARTICLE_URL, as the build makes them.
+        assert item.findtext("link") == \
+            f"https://essays.example/essays/{item.findtext(f'{WP}post_name')}/"
         seen = set()
         for comment in item.findall(f"{WP}comment"):
             wp_id = int(comment.findtext(f"{WP}comment_id"))

@@ -24,10 +24,11 @@ from xml.sax.saxutils import escape
 
 from .. import text
 from ..comments import Comment, load_comments
-from ..errors import ColloquyError
+from ..errors import ColloquyError, SettingError
 from ..files import atomic_write
 from ..markup import render
 from ..slugs import Entry, site_entries
+from ..urls import SiteUrls
 from .essays import Site
 
 WXR = "1.2"
@@ -52,6 +53,10 @@ def export_wordpress(settings: dict, out: str | Path) -> str:
     from pelican.readers import Readers
 
     readers = Readers(settings)
+    try:
+        urls = SiteUrls(settings)
+    except SettingError:  # an essay URL Colloquy cannot make: links fall back to the slug
+        urls = None
     next_comment = 1
     order = lambda e: (e.kind != "essay", _aware(e.date or EPOCH, site), e.slug)  # noqa: E731
     for post_id, entry in enumerate(sorted(entries.values(), key=order), 1):
@@ -59,7 +64,7 @@ def export_wordpress(settings: dict, out: str | Path) -> str:
         numbered = _numbered(thread, next_comment)
         next_comment += len(numbered)
         parts.append(_item(entry, post_id, login, site, settings, numbered,
-                           _content(entry, readers), waiting))
+                           _content(entry, readers), waiting, urls))
     left_out = sum(len(c) for c in by_entry.values())
     broken = sum(1 for p in problems if getattr(p, "fatal", True))
     parts.append("</channel>\n</rss>\n")
@@ -150,10 +155,11 @@ def _channel(settings: dict, author: str, login: str) -> str:
 
 
 def _item(entry: Entry, post_id: int, login: str, site: Site, settings: dict,
-          comments: list[tuple[int, int, Comment]], content: str, waiting: set[str]) -> str:
+          comments: list[tuple[int, int, Comment]], content: str, waiting: set[str],
+          urls: SiteUrls | None) -> str:
     meta = entry.metadata
     when = _aware(entry.date, site) if entry.date else None
-    link = _url(entry, settings)
+    link = _url(entry, settings, urls)
     terms = ""
     if entry.kind == "essay":
         if meta.get("category"):
@@ -233,13 +239,11 @@ def _content(entry: Entry, readers) -> str:
     return content or ""
 
 
-def _url(entry: Entry, settings: dict) -> str:
-    pattern = str(settings.get("ARTICLE_URL" if entry.kind == "essay" else "PAGE_URL")
-                  or "{slug}.html")
+def _url(entry: Entry, settings: dict, urls: SiteUrls | None) -> str:
+    """The entry's public URL, from the site's URL settings (`urls.SiteUrls`)."""
     try:
-        path = pattern.format(slug=entry.slug, date=entry.date or datetime.min,
-                              lang=settings.get("DEFAULT_LANG", "en"), category="")
-    except (KeyError, IndexError, ValueError):
+        path = urls.essay(entry.slug, "page" if entry.kind == "page" else "essay")
+    except (AttributeError, SettingError):  # settings the build would refuse too
         path = f"{entry.slug}/"
     return f"{str(settings.get('SITEURL') or '').rstrip('/')}/{path}"
 
