@@ -10,7 +10,9 @@ import pytest
 
 from colloquy import cli
 from colloquy.checks import check_site
-from colloquy.digest import DigestError, Week, draft
+from colloquy.notes import DigestError
+from colloquy.site import draft
+from colloquy.weeks import Week
 from test_substance import write_conf
 
 NOW = "2027-01-06T12:00:00+01:00"   # a Wednesday: 2027-W01 is the running week

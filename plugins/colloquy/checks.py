@@ -35,6 +35,6 @@ def essay_metadata(settings: dict) -> dict[str, tuple[Path, dict]]:
 
 def check_site(settings: dict) -> list[CommentFileError]:
     """Every problem in comment files, essays' follow-up lines and the author's digest files."""
-    from .digest import load_site  # comments → threads → scores → follow-ups → weeks
+    from .site import load_site  # comments → threads → scores → follow-ups → weeks
 
     return load_site(settings).problems

@@ -46,7 +46,7 @@ def cmd_check(args) -> int:
 
 def cmd_explain(args) -> int:
     """Print how one comment's substance score was made, term by term."""
-    from .digest import load_site
+    from .site import load_site
     from .substance import explain
 
     site = load_site(load_site_settings(args.settings))
@@ -61,14 +61,25 @@ def cmd_explain(args) -> int:
 
 def cmd_digest_draft(args) -> int:
     """Write content/digests/<yyyy>-w<ww>.md prefilled with the week's material."""
-    from .digest import draft
     from .plugin import display_path
+    from .site import draft
 
     target, backup, week = draft(load_site_settings(args.settings), args.week, args.force)
     if backup:
         print(f"Kept your previous words in {display_path(str(backup))}.")
     print(f"Wrote {display_path(str(target))} for week {week.key} ({week.span}). Edit it in your "
           "own words, then build: they lead the week's digest page and feed entry.")
+    return 0
+
+
+def cmd_digest_unfreeze(args) -> int:
+    """Let the next build take a published week's selection afresh."""
+    from .plugin import display_path
+    from .site import unfreeze
+
+    path, week = unfreeze(load_site_settings(args.settings), args.week)
+    print(f"Unfroze week {week.key} ({display_path(str(path))}): the next build takes its "
+          "selection afresh, freezes it again and marks its feed entry updated.")
     return 0
 
 
@@ -121,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--force", action="store_true",
                        help="replace an existing file (the old one is kept as a .bak)")
     draft.set_defaults(func=cmd_digest_draft)
+    unfreeze = digest_commands.add_parser(
+        "unfreeze", help="let the next build take a published week's selection afresh")
+    unfreeze.add_argument("week", metavar="yyyy-Www", help="the ISO week, e.g. 2026-W38")
+    unfreeze.set_defaults(func=cmd_digest_unfreeze)
 
     build = commands.add_parser("build", help="build the site once")
     build.set_defaults(func=cmd_build)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+
+logger = logging.getLogger(__name__)
+
 
 class ColloquyError(Exception):
     """Base class: a problem the user can fix. The CLI prints it without a traceback."""
@@ -24,3 +29,16 @@ class CommentFileError(ColloquyError):
 
 class SettingError(ColloquyError):
     """A COLLOQUY_* setting (or an environment secret) is missing or malformed."""
+
+
+def display_path(path: str) -> str:
+    """Relative to the working folder when inside it (as authors type paths), else absolute."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def log_problems(problems: list[CommentFileError]) -> None:
+    for problem in problems:
+        line = f"colloquy: {display_path(problem.path)}:{problem.line}: {problem.problem}; {problem.fix}"
+        # Errors are above Pelican's duplicate filter, so each shows on every rebuild.
+        logger.error(line) if problem.fatal else logger.warning(line)

@@ -32,7 +32,7 @@ from pelican.contents import Article
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from . import bundles, digest, feeds, markup, substance, settings as colloquy_settings
+from . import bundles, digest, digest_pages, feeds, markup, substance, settings as colloquy_settings
 from .background import Channel, Forked, can_fork
 from .bundles import BundleStore, Preparer, Record, Summary
 from .comments import Comment
@@ -195,7 +195,7 @@ class ColloquyGenerator(Generator):
             essay.conversation = EssayConversation(summary, self.store)
         # Follow-up links, the digest weeks and "featured" marks, from the summaries'
         # scored records; before the writer forks, so both processes see them.
-        self.digest = digest.prepare(self)
+        self.digest = digest_pages.prepare(self.context, self.summaries, self.settings, self.path)
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         self._queue = get_context("fork").Value("i", 0)
         if self.parallel:
@@ -278,7 +278,9 @@ class ColloquyGenerator(Generator):
         outputs.keys.changed = True
         info = self._feed_info(self._first_year())
         self._write_site_feeds(info, list(self.context.get("articles", [])), outputs)
-        digest.write_output(self, output.writer, outputs, info, self.digest)  # digest/
+        digest_pages.write_pages(self.digest.weeks, self.get_template, self.context,  # digest/
+                                 output.writer, outputs, info,
+                                 self.colloquy["COLLOQUY_DIGEST_FEED_ITEMS"])
         outputs.save()
         if self._temporary:
             shutil.rmtree(self._temporary, ignore_errors=True)
@@ -293,7 +295,8 @@ class ColloquyGenerator(Generator):
         context = {k: v for k, v in self.context.items()
                    if k.isupper() or k.startswith("colloquy_")}
         if early:  # featured marks are guessed, and in each page's input hash
-            context["colloquy_featured"] = digest.likely_marks(self, self.summaries)
+            context["colloquy_featured"] = digest_pages.likely_marks(self.summaries, self.settings,
+                                                                       self.path)
             context.update((name, NotKnownYetValue(name)) for name in LATE_CONTEXT)
         outputs = OutputCache(self._cache_file("colloquy-outputs.pickle"), self.output_path,
                               self.site_key)

@@ -1,0 +1,188 @@
+"""A published week is a record: its selection, frozen beside the author's notes.
+
+The first build after a week ends writes content/digests/<yyyy>-w<ww>.selection.json:
+which threads, excerpts, responses, follow-ups and new voices the week shows, in order,
+and its tallies, as ids and numbers (no text, no scores). Later builds show that
+selection with the comments' current text; a comment removed since drops out. The feed
+entry's `updated` moves only when what readers see of the note changes (the file keeps
+the note's fingerprint) or when `colloquy digest unfreeze` asks for a fresh selection.
+Writing is atomic and never fails a build: a folder that cannot be written gets a
+warning, and the week is shown as selected now. docs/digest.md.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from .digest import Featured, ThreadDigest, ThreadLink, VOICE_WORDS, WeekDigest, dated
+from .errors import CommentFileError
+from .files import atomic_write
+from .followups import InputFileError
+from .notes import Note
+from .weeks import Week
+
+SUFFIX = ".selection.json"
+FORMAT = 1
+
+
+def selection_path(folder: Path, week: Week) -> Path:
+    return folder / f"{week.slug}{SUFFIX}"
+
+
+def settle(live: list[WeekDigest], folder: Path, essays, summaries: dict, tz, now: datetime,
+           notes: dict[Week, Note], write: bool = True
+           ) -> tuple[list[WeekDigest], list[CommentFileError]]:
+    """Every published week as it was first published, newest first.
+
+    `live` is this build's selection of every ended week (digest.collect). A week with a
+    frozen selection is shown from it; the others are frozen now, when `write` is set
+    (the build; `colloquy check` and the other commands only read).
+    """
+    by_slug = {e.slug: e for e in essays}
+    by_id = {(slug, r.id): r for slug, s in summaries.items() if slug in by_slug
+             for r in s.records}
+    live_by_week = {d.week: d for d in live}
+    stored_weeks = {w for w in _stored_weeks(folder) if w.end(tz) <= now}
+    weeks, problems = [], []
+    for week in sorted(set(live_by_week) | stored_weeks, reverse=True):
+        path = selection_path(folder, week)
+        stored, problem = _read(path, week) if week in stored_weeks else ({}, None)
+        problems += [problem] if problem else []
+        note = notes.get(week)
+        fingerprint = note.fingerprint if note else None
+        if "threads" in stored and problem is None:
+            digest = dated(thaw(stored, week, by_slug, by_id), note, tz)
+            if not digest.shows_anything:
+                continue   # everything it showed was removed since
+            digest.updated = datetime.fromisoformat(stored["updated"])
+            if stored.get("note") != fingerprint:   # the author changed their words
+                digest.updated = now
+                stored.update(note=fingerprint, updated=now.isoformat())
+                _store(path, stored, write, problems)
+        elif week in live_by_week:
+            digest = live_by_week[week]
+            if "unfrozen" in stored:   # `colloquy digest unfreeze`: a fresh selection
+                digest.updated = datetime.fromisoformat(stored["unfrozen"])
+            digest.updated = max(digest.updated, digest.published)
+            if problem is None:
+                _store(path, freeze(digest, fingerprint, now), write, problems)
+        else:
+            continue
+        digest.updated = max(digest.updated, digest.published)
+        weeks.append(digest)
+    return weeks, problems
+
+
+def _stored_weeks(folder: Path) -> list[Week]:
+    weeks = []
+    if folder.is_dir():
+        for path in folder.glob(f"*{SUFFIX}"):
+            try:
+                weeks.append(Week.parse(path.name.removesuffix(SUFFIX)))
+            except ValueError:
+                continue   # not ours to judge: only files named after a week are read
+    return weeks
+
+
+def freeze(digest: WeekDigest, note_fingerprint: str | None, now: datetime) -> dict:
+    """The week's selection as plain data, in the order it is shown."""
+    def ref(item: Featured) -> dict:
+        return {"essay": item.essay.slug, "comment": item.comment.id}
+
+    return {
+        "week": digest.week.key,
+        "format": FORMAT,
+        "frozen": now.isoformat(),
+        "updated": digest.updated.isoformat(),
+        "note": note_fingerprint,
+        "threads": [{"essay": t.essay.slug, "thread": t.root.id, "comments": t.count,
+                     "people": t.people, "author_took_part": t.author_took_part, "score": t.score,
+                     "featured": [f.comment.id for f in t.featured],
+                     "prompted": [f.slug for f in t.followups]} for t in digest.threads],
+        "more_threads": [{"essay": t.essay.slug, "thread": t.root.id, "comments": t.count}
+                         for t in digest.more_threads],
+        "unlisted_threads": digest.unlisted_threads,
+        "responses": [ref(r) for r in digest.responses],
+        "followups": [f.slug for f in digest.followups],
+        "new_voices": [ref(v) for v in digest.new_voices],
+        "tallies": [[n, label] for n, label in digest.tallies],
+    }
+
+
+def thaw(stored: dict, week: Week, by_slug: dict, by_id: dict) -> WeekDigest:
+    """The frozen selection with today's comments; what no longer exists drops out."""
+    digest = WeekDigest(week)
+    for t in stored["threads"]:
+        essay, root = by_slug.get(t["essay"]), by_id.get((t["essay"], t["thread"]))
+        if essay is None or root is None:
+            continue
+        featured = [Featured(by_id[(essay.slug, c)], essay) for c in t["featured"]
+                    if (essay.slug, c) in by_id]
+        digest.threads.append(ThreadDigest(
+            essay, root, int(t["comments"]), int(t["people"]), float(t["score"]), featured,
+            bool(t["author_took_part"]), _followups(t["prompted"], by_slug)))
+    for t in stored["more_threads"]:
+        essay, root = by_slug.get(t["essay"]), by_id.get((t["essay"], t["thread"]))
+        if essay is not None and root is not None:
+            digest.more_threads.append(ThreadLink(essay, root, int(t["comments"])))
+    digest.unlisted_threads = int(stored["unlisted_threads"])
+    digest.responses = _featured(stored["responses"], by_slug, by_id)
+    digest.followups = _followups(stored["followups"], by_slug)
+    digest.new_voices = _featured(stored["new_voices"], by_slug, by_id, VOICE_WORDS)
+    digest.tallies = [(int(n), str(label)) for n, label in stored["tallies"]]
+    return digest
+
+
+def _featured(refs: list, by_slug: dict, by_id: dict, words: int | None = None):
+    found = [(by_slug.get(r["essay"]), by_id.get((r["essay"], r["comment"]))) for r in refs]
+    return [Featured(comment, essay, *([words] if words else []))
+            for essay, comment in found if essay is not None and comment is not None]
+
+
+def _followups(slugs: list, by_slug: dict) -> list:
+    found = [getattr(by_slug.get(slug), "followup_of", None) for slug in slugs]
+    return [link for link in found if link is not None]
+
+
+def _read(path: Path, week: Week) -> tuple[dict, CommentFileError | None]:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(stored, dict) or stored.get("week") != week.key:
+            raise ValueError(f"it does not name week {week.key}")
+        if "threads" in stored:
+            datetime.fromisoformat(stored["updated"])
+            thaw(stored, week, {}, {})   # every field there and of the right shape
+        elif "unfrozen" in stored:
+            datetime.fromisoformat(stored["unfrozen"])
+        return stored, None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        return {}, InputFileError(
+            path, 1, f"the week's frozen selection cannot be read ({exc}); the week is shown "
+            "as selected now, and the file is left as it is",
+            f"restore it from your repository, or run `colloquy digest unfreeze {week.key}` "
+            "to take a fresh selection", fatal=False)
+
+
+def _store(path: Path, data: dict, write: bool, problems: list) -> None:
+    if not write:
+        return
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        problems.append(InputFileError(
+            path, 1, f"the week's selection could not be frozen ({exc.strerror or exc}); "
+            "it is shown as selected now, and may change with later comments",
+            f"make {path.parent} writable and build again", fatal=False))
+
+
+def unfreeze(folder: Path, week: Week, now: datetime) -> Path:
+    """Mark a week for a fresh selection at the next build, its feed entry updated `now`."""
+    path = selection_path(folder, week)
+    if not path.exists():
+        raise FileNotFoundError(path)
+    text = json.dumps({"week": week.key, "format": FORMAT, "unfrozen": now.isoformat()},
+                      indent=1) + "\n"
+    return atomic_write(path, text)
