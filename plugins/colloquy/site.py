@@ -38,19 +38,19 @@ class SiteData:
 
 def load_site(settings: dict) -> SiteData:
     """Everything the build knows about comments, follow-ups and digests."""
-    from .checks import essay_metadata
     from .comments import load_comments
     from .followups import attach
+    from .slugs import site_entries
     from .threads import build_conversations
 
     colloquy = colloquy_settings.resolve(settings)
     tz = site_timezone(settings)
     now = site_now(colloquy, tz)
-    essays, unpublished = _essays(essay_metadata(settings), tz)
+    entries = site_entries(settings)
+    essays, unpublished = _essays(entries.values(), tz)
     comments_root = Path(settings["PATH"]) / colloquy["COLLOQUY_COMMENTS_DIR"]
     comments, problems = load_comments(comments_root)
-    conversations, thread_problems = build_conversations(
-        comments, {e.slug for e in essays} | unpublished)
+    conversations, thread_problems = build_conversations(comments, set(entries))
     problems += thread_problems
     summaries = _summaries(conversations, colloquy["COLLOQUY_MAX_DEPTH"])
     for essay in essays:
@@ -68,18 +68,21 @@ def load_site(settings: dict) -> SiteData:
                     tz, now, notes, weeks, folder, site_url, colloquy["COLLOQUY_DIGEST_THREADS"])
 
 
-def _essays(metadata: dict, tz) -> tuple[list[EssayRef], set[str]]:
-    """The published essays as plain facts, and the slugs of the others."""
+def _essays(entries, tz) -> tuple[list[EssayRef], set[str]]:
+    """The published essays as plain facts, and the slugs of the unpublished ones.
+    Pages may have conversations, but the digest gathers the essays'."""
     essays, unpublished = [], set()
-    for slug, (path, meta) in metadata.items():
-        if str(meta.get("status", "published")) != "published":
-            unpublished.add(slug)
+    for entry in entries:
+        if entry.kind != "essay":
             continue
-        moment = meta.get("date") or EPOCH
+        if entry.status != "published":
+            unpublished.add(entry.slug)
+            continue
+        moment = entry.date or EPOCH
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz)
-        followup = meta.get("followup")
-        essays.append(EssayRef(slug, str(meta.get("title", slug)), moment, str(path),
+        followup = entry.metadata.get("followup")
+        essays.append(EssayRef(entry.slug, entry.title, moment, str(entry.path),
                                str(followup).strip() if followup is not None else None))
     return essays, unpublished
 
