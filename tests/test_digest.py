@@ -431,15 +431,34 @@ def test_a_week_that_cannot_be_frozen_is_still_published(site, caplog):
     assert threads_of(site) == ["deep", "a-utc", "a-mon"]
 
 
-def test_a_broken_frozen_file_is_reported_and_kept(built, caplog):
+BROKEN = ['{"week": "2026-W38", "threads": [',                       # cut short
+          '[1, 2]', '{"week": "2026-W37"}', '{"week": "2026-W38"}',
+          '{"week": "2026-W38", "unfrozen": "2027-01-01T00:00:00"}',  # no UTC offset
+          '{"week": "2026-W38", "unfrozen": 7}']
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.update(updated="yesterday"), lambda d: d.update(threads="deep"),
+    lambda d: d["threads"][0].pop("comments"), lambda d: d["threads"][0].update(featured=[[1]]),
+    lambda d: d.update(tallies=[[1]]), lambda d: d.pop("responses")] + BROKEN)
+def test_a_broken_frozen_file_is_reported_and_kept(built, caplog, change):
+    import json
+
     frozen = built.content / "digests/2026-w38.selection.json"
-    frozen.write_text('{"week": "2026-W38", "threads": [')
+    if isinstance(change, str):
+        frozen.write_text(change)
+    else:
+        data = json.loads(frozen.read_text())
+        change(data)
+        frozen.write_text(json.dumps(data))
+    kept = frozen.read_bytes()
+    late_replies(built)
     with caplog.at_level(logging.WARNING):
         built.build(COLLOQUY_DIGEST_NOW=LATER)
     assert "2026-w38.selection.json:1: the week's frozen selection cannot be read" in caplog.text
     assert "colloquy digest unfreeze 2026-W38" in caplog.text
-    assert frozen.read_text() == '{"week": "2026-W38", "threads": ['
-    assert threads_of(built) == ["deep", "a-utc", "a-mon"]
+    assert frozen.read_bytes() == kept
+    assert threads_of(built) == ["deep", "a-mon", "a-utc"]      # selected now
 
 
 def test_unfreezing_a_week_that_is_not_frozen_says_so(site, tmp_path, capsys):

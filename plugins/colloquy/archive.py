@@ -40,6 +40,7 @@ def settle(live: list[WeekDigest], folder: Path, essays, summaries: dict, tz, no
     frozen selection is shown from it; the others are frozen now, when `write` is set
     (the build; `colloquy check` and the other commands only read).
     """
+    now = now.replace(microsecond=0)   # dates people read in the file
     by_slug = {e.slug: e for e in essays}
     by_id = {(slug, r.id): r for slug, s in summaries.items() if slug in by_slug
              for r in s.records}
@@ -48,15 +49,20 @@ def settle(live: list[WeekDigest], folder: Path, essays, summaries: dict, tz, no
     weeks, problems = [], []
     for week in sorted(set(live_by_week) | stored_weeks, reverse=True):
         path = selection_path(folder, week)
-        stored, problem = _read(path, week) if week in stored_weeks else ({}, None)
-        problems += [problem] if problem else []
         note = notes.get(week)
         fingerprint = note.fingerprint if note else None
-        if "threads" in stored and problem is None:
-            digest = dated(thaw(stored, week, by_slug, by_id), note, tz)
+        stored, digest, readable = {}, None, True
+        if week in stored_weeks:
+            try:
+                stored, digest = _load(path, week, by_slug, by_id)
+            except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+                problems.append(_unreadable(path, week, exc))
+                stored, readable = {}, False
+        if digest is not None:
+            dated(digest, note, tz)
             if not digest.shows_anything:
                 continue   # everything it showed was removed since
-            digest.updated = datetime.fromisoformat(stored["updated"])
+            digest.updated = _moment(stored["updated"])
             if stored.get("note") != fingerprint:   # the author changed their words
                 digest.updated = now
                 stored.update(note=fingerprint, updated=now.isoformat())
@@ -64,15 +70,44 @@ def settle(live: list[WeekDigest], folder: Path, essays, summaries: dict, tz, no
         elif week in live_by_week:
             digest = live_by_week[week]
             if "unfrozen" in stored:   # `colloquy digest unfreeze`: a fresh selection
-                digest.updated = datetime.fromisoformat(stored["unfrozen"])
-            digest.updated = max(digest.updated, digest.published)
-            if problem is None:
+                digest.updated = max(digest.updated, _moment(stored["unfrozen"]))
+            if readable:
                 _store(path, freeze(digest, fingerprint, now), write, problems)
         else:
             continue
         digest.updated = max(digest.updated, digest.published)
         weeks.append(digest)
     return weeks, problems
+
+
+def _load(path: Path, week: Week, by_slug: dict, by_id: dict
+          ) -> tuple[dict, WeekDigest | None]:
+    """The file's data, and the frozen week if it holds one; raises if it is not valid."""
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(stored, dict) or stored.get("week") != week.key:
+        raise ValueError(f"it does not name week {week.key}")
+    if "threads" not in stored:
+        if "unfrozen" not in stored:
+            raise ValueError("it holds neither a selection nor an unfreeze")
+        _moment(stored["unfrozen"])
+        return stored, None
+    _moment(stored["updated"])
+    return stored, thaw(stored, week, by_slug, by_id)
+
+
+def _moment(text) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"'{text}' has no UTC offset")
+    return moment
+
+
+def _unreadable(path: Path, week: Week, exc: Exception) -> CommentFileError:
+    return InputFileError(
+        path, 1, f"the week's frozen selection cannot be read ({type(exc).__name__}: {exc}); "
+        "the week is shown as selected now, and the file is left as it is",
+        f"restore it from your repository, or run `colloquy digest unfreeze {week.key}` "
+        "to take a fresh selection", fatal=False)
 
 
 def _stored_weeks(folder: Path) -> list[Week]:
@@ -146,25 +181,6 @@ def _followups(slugs: list, by_slug: dict) -> list:
     return [link for link in found if link is not None]
 
 
-def _read(path: Path, week: Week) -> tuple[dict, CommentFileError | None]:
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(stored, dict) or stored.get("week") != week.key:
-            raise ValueError(f"it does not name week {week.key}")
-        if "threads" in stored:
-            datetime.fromisoformat(stored["updated"])
-            thaw(stored, week, {}, {})   # every field there and of the right shape
-        elif "unfrozen" in stored:
-            datetime.fromisoformat(stored["unfrozen"])
-        return stored, None
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        return {}, InputFileError(
-            path, 1, f"the week's frozen selection cannot be read ({exc}); the week is shown "
-            "as selected now, and the file is left as it is",
-            f"restore it from your repository, or run `colloquy digest unfreeze {week.key}` "
-            "to take a fresh selection", fatal=False)
-
-
 def _store(path: Path, data: dict, write: bool, problems: list) -> None:
     if not write:
         return
@@ -183,6 +199,7 @@ def unfreeze(folder: Path, week: Week, now: datetime) -> Path:
     path = selection_path(folder, week)
     if not path.exists():
         raise FileNotFoundError(path)
-    text = json.dumps({"week": week.key, "format": FORMAT, "unfrozen": now.isoformat()},
+    text = json.dumps({"week": week.key, "format": FORMAT,
+                       "unfrozen": now.replace(microsecond=0).isoformat()},
                       indent=1) + "\n"
     return atomic_write(path, text)
