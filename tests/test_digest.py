@@ -468,3 +468,19 @@ def test_unfreezing_a_week_that_is_not_frozen_says_so(site, tmp_path, capsys):
     assert "week 2026-W38 is not frozen" in capsys.readouterr().err
     assert cli.main(["--settings", str(conf), "digest", "unfreeze", "38"]) == 2
     assert "is not a week" in capsys.readouterr().err
+
+
+def test_hostile_note_text_is_cleaned_and_the_feed_stays_valid(site, caplog):
+    populate(site)
+    site.raw("digests/2026-w38.md", "title: Cafe\u0301 week\r\n\r\nBell\x07 and NUL\x00 and "
+             "escape\x1b[31m red, and e\u0301.\r\n<script>alert(1)</script>\r\n".encode())
+    with caplog.at_level(logging.WARNING):
+        site.build(COLLOQUY_DIGEST_NOW=NOW)
+    assert "2026-w38.md:1: characters a page or feed cannot carry were removed" in caplog.text
+    for name in ("feeds/digest.atom.xml", "feeds/digest.rss.xml"):
+        feed = site.feed(name)
+        assert not feed.bozo, feed.bozo_exception
+    page = site.html("digest/2026-w38/index.html")
+    assert texts(page, "//h1") == ["Caf\u00e9 week"]                     # NFC
+    words = texts(page, "//div[@class='digest-author']/p")[0]
+    assert words.startswith("Bell and NUL and escape[31m red, and \u00e9.")
