@@ -2,7 +2,8 @@
 
 The first build after a week ends writes content/digests/<yyyy>-w<ww>.selection.json:
 which threads, excerpts, responses, follow-ups and new voices the week shows, in order,
-and its tallies, as ids and numbers (no text, no scores). Later builds show that
+and its tallies, as ids and numbers (no text; each thread's score, for the author to
+review, is never shown). Later builds show that
 selection with the comments' current text; a comment removed since drops out. The feed
 entry's `updated` moves only when what readers see of the note changes (the file keeps
 the note's fingerprint) or when `colloquy digest unfreeze` asks for a fresh selection.

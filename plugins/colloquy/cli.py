@@ -133,7 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="replace an existing file (the old one is kept as a .bak)")
     draft.set_defaults(func=cmd_digest_draft)
     unfreeze = digest_commands.add_parser(
-        "unfreeze", help="let the next build take a published week's selection afresh")
+        "unfreeze", help="let the next build take a published week's selection afresh",
+        description="A published week keeps the selection it was first built with "
+        "(content/digests/<yyyy>-w<ww>.selection.json). Unfreeze it to have the next build "
+        "select the week afresh from today's comments, freeze that, and mark the week's "
+        "feed entry updated.")
     unfreeze.add_argument("week", metavar="yyyy-Www", help="the ISO week, e.g. 2026-W38")
     unfreeze.set_defaults(func=cmd_digest_unfreeze)
 
