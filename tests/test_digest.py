@@ -361,9 +361,16 @@ def test_a_published_week_is_frozen_beside_the_notes(built):
     assert [t["thread"] for t in stored["threads"]] == ["deep", "a-utc", "a-mon"]
     assert stored["threads"][0]["featured"] == ["deep", "deep-r1"]
     assert stored["updated"] == "2026-09-20T23:59:59+02:00"
-    # The running week is not frozen; quiet weeks have nothing to freeze.
-    assert sorted(p.name for p in (built.content / "digests").glob("*.json")) == [
-        "2026-w37.selection.json", "2026-w38.selection.json", "2026-w53.selection.json"]
+    # The running week is not frozen; quiet weeks have nothing to freeze; no temporary
+    # file is left behind.
+    assert sorted(p.name for p in (built.content / "digests").iterdir()) == [
+        "2026-w37.selection.json", "2026-w38.md", "2026-w38.selection.json",
+        "2026-w53.selection.json"]
+    # A rebuild reads them and writes nothing.
+    stamps = {p.name: p.stat().st_mtime_ns for p in (built.content / "digests").iterdir()}
+    built.build(COLLOQUY_DIGEST_NOW=LATER)
+    assert {p.name: p.stat().st_mtime_ns
+            for p in (built.content / "digests").iterdir()} == stamps
 
 
 def test_a_later_reply_changes_neither_the_page_nor_the_feed_entry(built):

@@ -51,7 +51,6 @@ def settle(live: list[WeekDigest], folder: Path, essays, summaries: dict, tz, no
     for week in sorted(set(live_by_week) | stored_weeks, reverse=True):
         path = selection_path(folder, week)
         note = notes.get(week)
-        fingerprint = note.fingerprint if note else None
         stored, digest, readable = {}, None, True
         if week in stored_weeks:
             try:
@@ -60,25 +59,32 @@ def settle(live: list[WeekDigest], folder: Path, essays, summaries: dict, tz, no
                 problems.append(_unreadable(path, week, exc))
                 stored, readable = {}, False
         if digest is not None:
-            dated(digest, note, tz)
+            _as_frozen(digest, stored, note, tz, now, path if write else None, problems)
             if not digest.shows_anything:
                 continue   # everything it showed was removed since
-            digest.updated = _moment(stored["updated"])
-            if stored.get("note") != fingerprint:   # the author changed their words
-                digest.updated = now
-                stored.update(note=fingerprint, updated=now.isoformat())
-                _store(path, stored, write, problems)
         elif week in live_by_week:
             digest = live_by_week[week]
             if "unfrozen" in stored:   # `colloquy digest unfreeze`: a fresh selection
                 digest.updated = max(digest.updated, _moment(stored["unfrozen"]))
-            if readable:
-                _store(path, freeze(digest, fingerprint, now), write, problems)
+            if readable:   # never replace a file the author may want to repair
+                fingerprint = note.fingerprint if note else None
+                _store(path if write else None, freeze(digest, fingerprint, now), problems)
         else:
             continue
         digest.updated = max(digest.updated, digest.published)
         weeks.append(digest)
     return weeks, problems
+
+
+def _as_frozen(digest: WeekDigest, stored: dict, note: Note | None, tz, now: datetime,
+               path: Path | None, problems: list) -> None:
+    """Date a frozen week; its entry is updated now if the author changed their words."""
+    dated(digest, note, tz)
+    digest.updated = _moment(stored["updated"])
+    fingerprint = note.fingerprint if note else None
+    if stored.get("note") != fingerprint:
+        digest.updated = now
+        _store(path, stored | {"note": fingerprint, "updated": now.isoformat()}, problems)
 
 
 def _load(path: Path, week: Week, by_slug: dict, by_id: dict
@@ -182,8 +188,9 @@ def _followups(slugs: list, by_slug: dict) -> list:
     return [link for link in found if link is not None]
 
 
-def _store(path: Path, data: dict, write: bool, problems: list) -> None:
-    if not write:
+def _store(path: Path | None, data: dict, problems: list) -> None:
+    """Write a week's file (unless `path` is None: a command that only reads)."""
+    if not path:
         return
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     try:
