@@ -366,9 +366,9 @@ def test_a_published_week_is_frozen_beside_the_notes(built):
     assert sorted(p.name for p in (built.content / "digests").iterdir()) == [
         "2026-w37.selection.json", "2026-w38.md", "2026-w38.selection.json",
         "2026-w53.selection.json"]
-    # A rebuild reads them and writes nothing.
+    # A rebuild, days later in the same running week, reads them and writes nothing.
     stamps = {p.name: p.stat().st_mtime_ns for p in (built.content / "digests").iterdir()}
-    built.build(COLLOQUY_DIGEST_NOW=LATER)
+    built.build(COLLOQUY_DIGEST_NOW="2027-01-09T12:00:00+01:00")
     assert {p.name: p.stat().st_mtime_ns
             for p in (built.content / "digests").iterdir()} == stamps
 
