@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .errors import CommentFileError
-from .outputs import essay_url
 from .slugs import is_folder_name
 
 THREAD_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
-class InputFileError(CommentFileError):
-    """An essay's follow-up line or a digest file cannot be used as it is."""
+# An essay's follow-up line or a digest file cannot be used as it is: a file problem
+# like any other.
+InputFileError = CommentFileError
 
 
 @dataclass
@@ -43,7 +43,7 @@ class EssayRef:
 
     @property
     def url(self) -> str:
-        return essay_url(self.slug)
+        return f"essays/{self.slug}/"
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,17 @@ class FollowupLink:
 
     @property
     def url(self) -> str:
-        return essay_url(self.slug)
+        return f"essays/{self.slug}/"
 
     @property
     def target_url(self) -> str:
-        """The essay (or page) whose conversation prompted this one."""
-        return essay_url(self.target_slug)
+        return f"essays/{self.target_slug}/"
 
     @property
     def thread_url(self) -> str | None:
         if self.thread_id is None:
             return None
-        return f"{self.target_url}threads/{self.thread_id}/"
+        return f"essays/{self.target_slug}/threads/{self.thread_id}/"
 
 
 def reference_of(essay) -> str | None:
