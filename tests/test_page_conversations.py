@@ -70,3 +70,12 @@ def test_folders_take_any_slug_pelican_gives(site, capsys):
     assert site.html("Notes_Page/index.html").xpath("//article[@id='c-20260902-100000-cccccc']")
     conf = site_settings_file(site)
     assert main(["--settings", str(conf), "check"]) == 0, capsys.readouterr().out
+
+
+def test_pages_without_comments_need_no_usable_page_url(site):
+    """Comments are placed knowing only the slug; a PAGE_URL made from more than the slug
+    matters only once a page has comments."""
+    site.essay("on-listening")
+    page(site, "about", "About", lang="en")
+    site.build(PAGE_URL="{lang}/{slug}/", PAGE_SAVE_AS="{lang}/{slug}/index.html")
+    assert site.html("en/about/index.html").xpath("//h1")

@@ -72,6 +72,14 @@ class EssayConversation:
                 for name, roots in self.summary.sections.items()}
 
 
+def shows_conversation(page) -> bool:
+    """A page shows a conversation (and has thread pages and a comments feed) once its
+    folder has comments, or when its metadata says `Comments: open`."""
+    conversation = page.conversation
+    return bool(conversation.count or conversation.likes or conversation.reposts
+                or str(getattr(page, "comments", "")).lower() == "open")
+
+
 class ColloquyGenerator(Generator):
     """Reads content/comments, threads them onto essays, writes thread pages and feeds."""
 
@@ -240,7 +248,8 @@ class ColloquyGenerator(Generator):
         """
         output = output or self._thread_output()
         info = self._feed_info()
-        essays = list(self.context.get("articles", [])) + list(self.context.get("pages", []))
+        essays = list(self.context.get("articles", [])) + [
+            page for page in self.context.get("pages", []) if shows_conversation(page)]
         while (start := self._batches.claim(BATCH)) < len(essays):
             for essay in essays[start:start + BATCH]:
                 output.write_essay(essay, essay.conversation.summary, info, self.digest.marks)
