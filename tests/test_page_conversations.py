@@ -79,3 +79,37 @@ def test_pages_without_comments_need_no_usable_page_url(site):
     page(site, "about", "About", lang="en")
     site.build(PAGE_URL="{lang}/{slug}/", PAGE_SAVE_AS="{lang}/{slug}/index.html")
     assert site.html("en/about/index.html").xpath("//h1")
+
+
+def test_a_reply_through_a_pages_form_lands_back_on_the_page(site, monkeypatch):
+    """The same form and intake as an essay's: the served page carries a token signed for
+    the page, the post is queued, the reader lands back on the page with the notice."""
+    import httpx
+    import lxml.html
+
+    from colloquy.store import Store, default_store_path
+    from intake_support import SECRET, running_app
+
+    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
+    monkeypatch.delenv("COLLOQUY_ENV", raising=False)
+    site.essay("on-listening")
+    page(site, "guestbook", "Guestbook", comments="open")
+    settings = site.settings(SITEURL="", COLLOQUY_SITE_DIR=str(site.root),
+                             COLLOQUY_MIN_FILL_SECONDS=0)
+    site.build(SITEURL="")
+    with running_app(settings) as (base, _):
+        served = httpx.get(f"{base}/guestbook/")
+        form = lxml.html.fromstring(served.text).xpath("//form[@class='reply-form']")[0]
+        values = {i.get("name"): i.get("value") or "" for i in form.xpath(".//input")}
+        assert values["essay"] == "guestbook" and values["token"] != "colloquy-form-token"
+        values.update(author="Ana", body="Signing the guestbook, slowly.")
+        response = httpx.post(base + form.get("action"), data=values,
+                              headers={"referer": f"{base}/guestbook/", "origin": base})
+        assert response.status_code == 303, response.text
+        assert response.headers["location"].startswith("/guestbook/?comment=pending.")
+        landed = httpx.get(base + response.headers["location"])
+    notice = lxml.html.fromstring(landed.text).get_element_by_id("comment-notice")
+    assert "awaiting moderation" in notice.text_content()
+    with Store(default_store_path(settings)) as store:
+        [row] = store.list(None)
+    assert (row.essay, row.author) == ("guestbook", "Ana")
