@@ -143,7 +143,7 @@ def comment_entry(info: feeds.FeedInfo, essay, comment: Comment) -> feeds.Entry:
     return feeds.Entry(id=info.tag(f"comment/{comment.id}"), title=title,
                        link=info.url(comment.permalink), published=utc(comment.date),
                        updated=utc(comment.date), content_html=content,
-                       author=comment.author, in_reply_to=reply)
+                       author=comment.author, in_reply_to=reply, related=comment.url)
 
 
 def thread_page_feeds(essay, root: Comment) -> list[tuple[str, str]]:

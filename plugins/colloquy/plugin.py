@@ -253,10 +253,10 @@ class ColloquyGenerator(Generator):
             self._macro_module = self.env.get_template("_conversation.html").make_module(values)
         macros, essay = self._macro_module, {"slug": root.essay}
         messages = {c.id: macros.message(c, essay) for c in root.walk()}  # each made once
-        capped = str(macros.comment(root, essay, self.max_depth, messages=messages))
-        if max(c.depth for c in root.walk()) < self.max_depth:
-            return capped, capped
-        return capped, str(macros.comment(root, essay, UNCAPPED, messages=messages))
+        # The thread page differs from the essay page even when nothing is capped: it
+        # carries each comment's reply form and no link to itself.
+        return (str(macros.thread(root, essay, self.max_depth, messages=messages)),
+                str(macros.thread(root, essay, UNCAPPED, messages=messages, page="thread")))
 
     # -- output ------------------------------------------------------------------------
 
@@ -352,7 +352,8 @@ class ColloquyGenerator(Generator):
             published=a.date, updated=getattr(a, "modified", None) or a.date,
             content_html=a.content, summary_html=a.summary,
             author=", ".join(str(x) for x in getattr(a, "authors", [])) or info.author,
-            categories=tuple(str(t) for t in getattr(a, "tags", []))) for a in recent]
+            categories=tuple(str(t) for t in getattr(a, "tags", [])),
+            replies=feeds.replies_links(info, a.slug, a.conversation.count)) for a in recent]
         atom_bytes, rss_bytes = feeds.atom_and_rss(
             info, feed_id=info.tag("feeds/essays"), title=info.site_name,
             page_url=info.url(""), atom_url=info.url("feeds/essays.atom.xml"),
