@@ -211,3 +211,22 @@ def test_one_noun_one_family_of_dates_and_curly_quotes(talk):
             assert re.fullmatch(day + r"(, \d\d:\d\d)?", time.text_content()), time.text_content()
     body = talk.html("essays/slow/index.html").cssselect("#c-c2 .comment-body")[0].text_content()
     assert "“slow” isn’t" in body and '"' not in body and "'" not in body
+
+
+def test_built_feeds_find_their_stylesheet_and_link_replies_both_ways(talk):
+    feeds = sorted(talk.output.rglob("*.xml"))
+    assert len(feeds) >= 8
+    for feed in feeds:
+        root = lxml.etree.parse(str(feed)).getroot()
+        href = root.getprevious().get("href")
+        assert (feed.parent / href).resolve() == (talk.output / "theme" / "feed.xsl").resolve()
+        assert not talk.feed(str(feed.relative_to(talk.output))).bozo
+    essays = lxml.etree.parse(str(talk.output / "feeds/essays.atom.xml"))
+    replies = essays.getroot().findall(".//{http://www.w3.org/2005/Atom}link[@rel='replies']")
+    count = "{http://purl.org/syndication/thread/1.0}count"
+    assert [(link.get("href"), link.get(count)) for link in replies] == [
+        (f"{SITE}/essays/slow/comments.atom.xml", "4"), (f"{SITE}/essays/slow/#conversation", "4")]
+    comments = {e.id.rsplit("/", 1)[1]: e for e in talk.feed("essays/slow/comments.atom.xml").entries}
+    related = [link.href for link in comments["r1"].links if link.rel == "related"]
+    assert related == ["https://priya.example/2026/09/on-slow-replies-and-the-very-long-address-of-it"]
+    assert not [link for link in comments["c1"].links if link.rel == "related"]
