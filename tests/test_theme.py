@@ -230,3 +230,24 @@ def test_built_feeds_find_their_stylesheet_and_link_replies_both_ways(talk):
     related = [link.href for link in comments["r1"].links if link.rel == "related"]
     assert related == ["https://priya.example/2026/09/on-slow-replies-and-the-very-long-address-of-it"]
     assert not [link for link in comments["c1"].links if link.rel == "related"]
+
+
+def test_likes_and_reposts_are_h_cites_of_the_essay(site):
+    site.essay("liked")
+    site.comment("liked", "l1", author="Anna", kind="like", body="", website="https://anna.example/",
+                 url="https://anna.example/likes/1", date="2026-09-02T08:00:00+00:00")
+    site.comment("liked", "l2", author="Ben", kind="like", body="", date="2026-09-02T09:00:00+00:00")
+    site.comment("liked", "p1", author="Carl", kind="repost", body="",
+                 date="2026-09-02T10:00:00+00:00")
+    site.build()
+    page = site.html("essays/liked/index.html")
+    assert [" ".join(p.text_content().split()) for p in page.cssselect(".facepile")] == [
+        "Liked by Anna and Ben.", "Reposted by Carl."]
+    cites = [i["properties"] for i in items(site, "essays/liked/index.html") if "h-cite" in i["type"]]
+    essay = f"{SITE}/essays/liked/"
+    assert [(c["author"][0]["properties"]["name"][0], c.get("like-of"), c.get("repost-of"))
+            for c in cites] == [("Anna", [essay], None), ("Ben", [essay], None),
+                                ("Carl", None, [essay])]
+    assert cites[0]["author"][0]["properties"]["url"] == ["https://anna.example/"]
+    assert cites[0]["url"] == ["https://anna.example/likes/1"]
+    assert cites[0]["published"] == ["2026-09-02T08:00:00+0000"]

@@ -85,6 +85,15 @@ class EssayConversation:
     def records(self) -> list[Record]:
         return self.summary.records
 
+    def tallies(self) -> list[Comment]:
+        """The likes and reposts themselves (who, when, from where), oldest first, for the
+        theme's list of them; read from the bundle only when the essay has any."""
+        if not (self.summary.likes or self.summary.reposts):
+            return []
+        bundle = self._store.load(self.summary.essay)
+        return sorted((c for c in bundle.comments if c.is_tally),
+                      key=lambda c: (c.date, c.id)) if bundle else []
+
     def sections(self) -> dict[str, list[Markup]]:
         """Each section's threads as HTML, read from the bundle (not kept afterwards)."""
         if not self.summary.ids:
