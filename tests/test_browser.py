@@ -168,7 +168,7 @@ def page_types(output: Path) -> dict[str, str]:
     relative = lambda p: "/" + str(p.parent.relative_to(output)) + "/"  # noqa: E731
     return {"home": "/", "essay": relative(essays[-1]), "archive": "/archives/",
             "topics": "/tags/", "topic": relative(topic), "thread": relative(thread) + "#" + last,
-            "digest": "/digest/", "week": relative(weeks[-1]), "not found": "/404.html",
+            "digest": "/digest/", "week": relative(weeks[-1]), "not found": "/no/such/essay/",
             "feed": "/feeds/essays.atom.xml"}
 
 
@@ -221,6 +221,18 @@ def test_a_feed_opened_in_a_browser_says_what_it_is_and_how_to_subscribe(demo, b
     assert page.locator("code.feed-address").inner_text().endswith("/feeds/essays.atom.xml")
     assert page.locator(".feed-entries li a").count() >= 5
     # The site's own stylesheet, found beside the feed's.
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Charter")
+    page.close()
+
+
+def test_an_unknown_address_gets_the_themed_404(demo, browser):
+    base, _ = demo
+    page = browser.new_page()
+    response = page.goto(f"{base}/essays/no-such-essay/threads/x/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "There is no page here"
+    assert page.locator("nav[aria-label=Site] a").count() == 5
+    # Its stylesheet and icon load from the site's root, whatever the address.
     assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Charter")
     page.close()
 

@@ -251,3 +251,42 @@ def test_likes_and_reposts_are_h_cites_of_the_essay(site):
     assert cites[0]["author"][0]["properties"]["url"] == ["https://anna.example/"]
     assert cites[0]["url"] == ["https://anna.example/likes/1"]
     assert cites[0]["published"] == ["2026-09-02T08:00:00+0000"]
+
+
+# -- hostile and odd comments in the macros ------------------------------------------------
+
+ODD_BODIES = {
+    "only a quote": "> every word here is quoted",
+    "quote inside quote": "> > deep\n> shallow\n\nmine, after the quotes",
+    "tags typed as text": "<blockquote>not a quote</blockquote> and <b>bold</b> & more",
+    "one long word": "x" * 500,
+    "a bare address": "https://example.org/" + "very-long-path/" * 20,
+    "code only": "```\n<script>alert(1)</script>\n```",
+    "markdown": "**strong** _em_ [link](https://example.org) `code` ~~gone~~",
+}
+
+
+@pytest.mark.parametrize("body", ODD_BODIES.values(), ids=ODD_BODIES.keys())
+def test_the_reply_box_quotes_any_comment_as_short_plain_text(body):
+    from datetime import datetime, timezone
+
+    from jinja2 import Environment, FileSystemLoader
+
+    from colloquy import markup
+    from colloquy.comments import Comment
+    from conftest import REPO
+
+    env = Environment(loader=FileSystemLoader(str(REPO / "theme" / "templates")), autoescape=True)
+    macros = env.get_template("_conversation.html").make_module({"SITEURL": SITE})
+    when = datetime(2026, 9, 2, 10, tzinfo=timezone.utc)
+    comment = Comment(id="c1", essay="e", author='Ma"ra <b>', date=when, body=body,
+                      html=markup.render(body), thread_id="c1")
+    comment.local_date, comment.permalink = when, "essays/e/#c-c1"
+    box = lxml.html.fragment_fromstring(str(macros.reply_here(comment, {"slug": "e"})))
+    said = box.cssselect(".replying-to")[0]
+    assert said.text_content().startswith('Replying to Ma"ra <b>’s comment of 2 September 2026')
+    quoted = said.cssselect("q")
+    text = quoted[0].text_content() if quoted else ""
+    assert len(text) <= 90 and "**" not in text and "\n" not in text
+    assert not [e for e in box.iter() if e.tag in ("script", "b", "blockquote")]
+    assert box.cssselect("input[name=reply_to]")[0].get("value") == "c1"
