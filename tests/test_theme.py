@@ -290,3 +290,11 @@ def test_the_reply_box_quotes_any_comment_as_short_plain_text(body):
     assert len(text) <= 90 and "**" not in text and "\n" not in text
     assert not [e for e in box.iter() if e.tag in ("script", "b", "blockquote")]
     assert box.cssselect("input[name=reply_to]")[0].get("value") == "c1"
+
+
+def test_the_home_page_is_an_h_feed_of_essays(talk):
+    parsed = mf2py.parse(doc=(talk.output / "index.html").read_text(), url=f"{SITE}/")
+    feed = [i for i in parsed["items"] if "h-feed" in i["type"]][0]
+    essay = feed["children"][0]["properties"]
+    assert (essay["name"], essay["url"]) == (["On Slow Replies"], [f"{SITE}/essays/slow/"])
+    assert essay["summary"] == ["A short summary."]
