@@ -321,9 +321,7 @@ def test_xss_vectors_never_reach_pages_or_feeds(site):
         tree = site.html(page)
         assert executable_bits(tree.find("body")) == [], page
         head = tree.find("head")
-        assert executable_bits(head, allowed_tags={"meta", "link", "script"}) == [], page
-        assert {s.get("src") for s in head.iter("script")} <= {
-            "https://essays.example/theme/js/reply.js"}, page
+        assert executable_bits(head, allowed_tags={"meta", "link"}) == [], page
     for feed in ["essays/target/comments.atom.xml", "feeds/comments.atom.xml",
                  "essays/target/threads/x0/feed.atom.xml"]:
         tree = lxml.etree.parse(str(out / feed))
