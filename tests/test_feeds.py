@@ -138,3 +138,14 @@ def test_essay_entries_link_their_replies_and_responses_their_own_post():
     assert not parsed.bozo
     assert [(link.rel, link.href) for link in parsed.entries[0].links if link.rel == "related"
             ] == [("related", "https://priya.example/post")]
+
+
+def test_a_server_can_make_the_browser_page_itself():
+    from colloquy.feeds import browser_page
+
+    page = lxml.html.fromstring(browser_page(thread_feed([entry(1)]), STYLESHEET))
+    assert page.cssselect("code.feed-address")[0].text_content() == \
+        "https://essays.example/essays/e/threads/c1/feed.atom.xml"
+    assert page.cssselect("link[rel=stylesheet]")[0].get("href") == \
+        "../../../../theme/css/colloquy.css"
+    assert [a.text_content() for a in page.cssselect(".feed-entries a")] == ["Comment 1"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Iterable
 
 from feedgen.entry import FeedEntry
@@ -174,6 +175,20 @@ def with_stylesheet(info: FeedInfo, self_url: str, data: bytes) -> bytes:
         declaration, newline, rest = b"<?xml version='1.0' encoding='UTF-8'?>", b"\n", data
     instruction = f'<?xml-stylesheet href="{href}" type="text/xsl"?>'.encode()
     return declaration + newline + instruction + b"\n" + rest
+
+
+def browser_page(data: bytes, stylesheet: Path) -> bytes:
+    """The HTML page a browser shows for a feed, made here rather than in the browser (for
+    a server answering a browser's request, as browsers drop XSLT): the same stylesheet,
+    so the same page. Its links are relative to the feed's address, as in the browser."""
+    transform = _transforms.get(stylesheet)
+    if transform is None:
+        transform = _transforms[stylesheet] = etree.XSLT(etree.parse(str(stylesheet)))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return bytes(transform(etree.fromstring(data, parser)))
+
+
+_transforms: dict[Path, etree.XSLT] = {}
 
 
 def atom(info: FeedInfo, *, feed_id: str, title: str, page_url: str, self_url: str,
