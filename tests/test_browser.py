@@ -148,6 +148,10 @@ def demo(tmp_path_factory):
     """The repository's demo site, built and served by `colloquy serve`."""
     site = Site(tmp_path_factory.mktemp("demo") / "site")
     shutil.copytree(REPO / "content", site.content, dirs_exist_ok=True)
+    # What a phone must also hold: a name, a word and an address with nowhere to break.
+    site.comment("the-case-for-slow-replies", "wide", author="W" * 80, date="2026-09-30T10:00:00+00:00",
+                 reply_to="20260915-194712-3f9c2e",
+                 website="https://example.org/" + "w" * 200, body="x" * 300 + " https://example.org/" + "y" * 300)
     conf = site_settings_file(site)
     assert main(["--settings", str(conf), "build"]) == 0
     with running_app(load_site_settings(str(conf))) as (base, _):
@@ -155,9 +159,8 @@ def demo(tmp_path_factory):
 
 
 def page_types(output: Path) -> dict[str, str]:
-    """One path of each kind of page: the busiest essay and its deepest thread page (with
-    the last comment's reply form open), the lists, the digest, the 404, a styled feed."""
-    essays = sorted(output.glob("essays/*/index.html"), key=lambda p: p.stat().st_size)
+    """One path of each kind of page: the essay with the longest thread, that thread's page
+    (with the last comment's reply form open), the lists, the digest, the 404, a feed."""
     threads = sorted(output.glob("essays/*/threads/*/index.html"), key=lambda p: p.stat().st_size)
     thread = threads[-1]
     import lxml.html
@@ -166,7 +169,7 @@ def page_types(output: Path) -> dict[str, str]:
     weeks = sorted(output.glob("digest/*/index.html"))
     topic = sorted(output.glob("tags/*/index.html"))[0]
     relative = lambda p: "/" + str(p.parent.relative_to(output)) + "/"  # noqa: E731
-    return {"home": "/", "essay": relative(essays[-1]), "archive": "/archives/",
+    return {"home": "/", "essay": relative(thread.parents[2]), "archive": "/archives/",
             "topics": "/tags/", "topic": relative(topic), "thread": relative(thread) + "#" + last,
             "digest": "/digest/", "week": relative(weeks[-1]), "not found": "/no/such/essay/",
             "feed": "/feeds/essays.atom.xml"}
