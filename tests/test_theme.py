@@ -298,3 +298,16 @@ def test_the_home_page_is_an_h_feed_of_essays(talk):
     essay = feed["children"][0]["properties"]
     assert (essay["name"], essay["url"]) == (["On Slow Replies"], [f"{SITE}/essays/slow/"])
     assert essay["summary"] == ["A short summary."]
+
+
+def test_every_form_posts_to_the_configured_intake(site):
+    site.essay("e")
+    site.comment("e", "c1")
+    site.comment("e", "c2", reply_to="c1", date="2026-09-02T11:00:00+00:00")
+    site.build(COLLOQUY_INTAKE_URL="https://talk.example/intake", COLLOQUY_MAX_BODY_CHARS=500)
+    forms = (site.html("essays/e/index.html").cssselect("form")
+             + site.html("essays/e/threads/c1/index.html").cssselect("form"))
+    assert len(forms) == 3
+    for form in forms:
+        assert form.get("action") == "https://talk.example/intake/comments"
+        assert form.cssselect("textarea")[0].get("maxlength") == "500"
