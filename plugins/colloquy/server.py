@@ -36,6 +36,7 @@ from . import guards, settings as colloquy_settings, tokens
 from .comments import ID_RE
 from .errors import SettingError
 from .store import Limits, Refused, Store, Writer, default_store_path, site_path
+from .webmention import endpoint as webmention_endpoint
 
 logger = logging.getLogger("colloquy.intake")
 
@@ -200,7 +201,8 @@ class SitePages(StaticFiles):
         if state in NOTICES and NOTICE_MARK in page:
             page = page.replace(NOTICE_MARK, notice_html(state), 1)
         return Response(page, status_code=status_code, media_type="text/html",
-                        headers={"cache-control": "no-store"})
+                        headers={"cache-control": "no-store",
+                                 "link": webmention_endpoint.link_header(self.intake)})
 
 
 def essay_of(path: str) -> str:
@@ -435,16 +437,19 @@ def create_app(settings: dict) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         task = asyncio.create_task(purge_daily(intake))
+        webmentions = asyncio.create_task(webmention_endpoint.worker(intake))
         try:
             yield
         finally:
             task.cancel()
+            webmentions.cancel()
             intake.stop()
 
     routes = [
         Route(f"{intake.intake_url}/comments", post_comment, methods=["POST"]),
         Route(f"{intake.intake_url}/comments", comments_get, methods=["GET"]),
         Route(f"{intake.intake_url}/health", health, methods=["GET"]),
+        *webmention_endpoint.routes(intake),
         Mount("/", app=SitePages(intake)),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
