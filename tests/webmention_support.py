@@ -91,7 +91,8 @@ def h_entry(target: str, kind: str = "in-reply-to", text: str = "I answered this
     """A reader's post: an h-entry replying to, liking or reposting the target."""
     return f"""<!doctype html><html><head><title>A post</title></head><body>
 <article class="h-entry">
-  <a class="p-author h-card" href="{author_url}"><img class="u-photo" src="/me.jpg" alt="">{author}</a>
+  <span class="p-author h-card"><img class="u-photo" src="/me.jpg" alt="">
+    <a class="u-url p-name" href="{author_url}">{author}</a></span>
   <a class="u-{kind}" href="{target}">the essay</a>
   <time class="dt-published" datetime="{published}">3 Sept</time>
   <div class="e-content"><p>{text}</p></div>

@@ -60,7 +60,7 @@ def accept(store: Store, job, entry: Entry, reply_to: str, cfg: dict, now: float
     kind = entry.kind
     if kind == "response" and not entry.text.strip():
         kind = "mention"  # a reply with no words of its own: listed, never threaded
-    answered = reply_to if kind == "response" else None
+    answered = (reply_to or None) if kind == "response" else None
     when = datetime.fromtimestamp(now, timezone.utc).replace(microsecond=0)
     date = min(entry.published, when) if entry.published else when
     website = entry.author_url if entry.author_url and is_http_url(entry.author_url) \
