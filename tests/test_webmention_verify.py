@@ -232,3 +232,15 @@ def test_the_queue_survives_a_restart(fake):
         with running_app(settings) as (base2, _):
             result = wait_for_status(base2, f"{base2}/intake/webmention/status/{token}")
         assert result["status"] == "verified"
+
+
+def test_tallies_may_be_published_without_moderation(fake):
+    with running_app(fake.settings(**SETTINGS, COLLOQUY_WEBMENTION_PUBLISH_TALLIES=True)) as \
+            (base, _), reader_site() as reader:
+        target = f"{base}/essays/first-essay/"
+        like = deliver(base, reader.page("/like", h_entry(target, kind="like-of")), target)
+        reply = deliver(base, reader.page("/reply", h_entry(target)), target)
+    assert (like["kind"], like["moderation"]) == ("like", "approved")
+    assert reply["moderation"] == "pending"
+    written = fake.content / "comments" / "first-essay" / f"{like['comment']}.md"
+    assert "kind: like" in written.read_text(encoding="utf-8")

@@ -61,10 +61,13 @@ class ReaderSite:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        # By name: an IP address in a URL is redacted from comment files.
+        self.named_url = self.url.replace("127.0.0.1", "localhost")
 
-    def page(self, path: str, body: str = "", status: int = 200, **kwargs) -> str:
+    def page(self, path: str, body: str = "", status: int = 200, named: bool = False,
+             **kwargs) -> str:
         self.pages[path] = Answer(status, body, **kwargs)
-        return self.url + path
+        return (self.named_url if named else self.url) + path
 
     def posts(self, path: str) -> list[dict]:
         from urllib.parse import parse_qs

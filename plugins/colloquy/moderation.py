@@ -140,9 +140,11 @@ def format_pending(rows: list[StoredComment], store: Store, root: Path, now: flo
             details.append(row.website)
         if row.ip:
             details.append(f"ip {row.ip}")
-        if row.source != "web":
+        if row.source == "webmention":  # received live: say what it is and where it is
+            details.append(f"webmention, {row.kind}, from {row.url}")
+        elif row.source != "web":
             details.append(f"imported from {row.source}")
-        if row.kind != "comment":
+        if row.kind != "comment" and row.source != "webmention":
             details.append(row.kind)
         details.append(age(row.created, now))
         out.append("  " + " · ".join(details))

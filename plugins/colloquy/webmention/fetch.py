@@ -84,8 +84,8 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def resolve(host: str, port: int, allow_private: bool) -> str:
-    """The address to connect to; FetchError if the host has none or a private one."""
+async def resolve(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses to connect to; FetchError if there is none, or a private one."""
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
         addresses = [str(literal)]
@@ -95,7 +95,7 @@ async def resolve(host: str, port: int, allow_private: bool) -> str:
                 host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
             raise FetchError(f"the host {host} could not be found", transient=True) from None
-        addresses = [info[4][0] for info in infos]
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
         raise FetchError(f"the host {host} has no address", transient=True)
     if not allow_private:
@@ -103,7 +103,7 @@ async def resolve(host: str, port: int, allow_private: bool) -> str:
         if inner:
             raise FetchError(f"{host} is a private, loopback or link-local address "
                              f"({inner[0]}); only public sites can be fetched")
-    return addresses[0]
+    return addresses
 
 
 async def checked_request(http: httpx.AsyncClient, method: str, url: str, limits: Limits,
@@ -116,12 +116,18 @@ async def checked_request(http: httpx.AsyncClient, method: str, url: str, limits
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise FetchError(f"{url} has an invalid port") from None
-    address = await resolve(parts.hostname, port, limits.allow_private)
+    addresses = await resolve(parts.hostname, port, limits.allow_private)
     target = httpx.URL(url)
-    request = http.build_request(method, target.copy_with(host=address), data=data,
-                                 headers={"host": target.netloc.decode("ascii")},
-                                 extensions={"sni_hostname": parts.hostname})
-    return await http.send(request, stream=True)
+    for number, address in enumerate(addresses, 1):
+        request = http.build_request(method, target.copy_with(host=address), data=data,
+                                     headers={"host": target.netloc.decode("ascii")},
+                                     extensions={"sni_hostname": parts.hostname})
+        try:
+            return await http.send(request, stream=True)
+        except httpx.ConnectError:
+            if number == len(addresses):  # every address was tried
+                raise
+    raise AssertionError("unreachable: resolve returns at least one address")
 
 
 async def fetch(http: httpx.AsyncClient, url: str, limits: Limits) -> Page:
