@@ -79,7 +79,8 @@ class ReaderSite:
 @contextmanager
 def reader_site():
     site = ReaderSite()
-    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
+    thread = threading.Thread(target=site.server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield site
