@@ -136,3 +136,14 @@ def test_served_html_pages_advertise_the_endpoint(server):
     assert page.headers["link"] == '</intake/webmention>; rel="webmention"'
     css = httpx.get(f"{base}/theme/css/colloquy.css")
     assert "link" not in css.headers
+
+
+@pytest.mark.parametrize("name, value", [("COLLOQUY_WEBMENTION_TIMEOUT", "ten"),
+                                         ("COLLOQUY_WEBMENTION_MAX_BYTES", -1),
+                                         ("COLLOQUY_WEBMENTION_BLOCKLIST", "spam.example")])
+def test_a_malformed_setting_is_named_at_start(fake, name, value):
+    from colloquy.errors import SettingError
+    from colloquy.server import create_app
+
+    with pytest.raises(SettingError, match=name):
+        create_app(fake.settings(**{name: value}))

@@ -23,6 +23,9 @@ def test_a_response_from_a_readers_site_end_to_end(site, monkeypatch, capsys):
     site.essay("on-listening", "On Listening")
     site.comment("on-listening", "c1", author="Ada Byrne", body="The first comment.")
     site.build()
+    before = site.html("essays/on-listening/index.html")
+    [advertised] = before.cssselect('link[rel="webmention"]')
+    assert advertised.get("href") == "/intake/webmention"
     conf = site_settings_file(site, SITEURL=SITEURL, COLLOQUY_WEBMENTION_ALLOW_PRIVATE=True)
     essay = f"{SITEURL}/essays/on-listening/"
     with running_app(load_site_settings(str(conf))) as (base, _), reader_site() as reader:
@@ -43,6 +46,7 @@ def test_a_response_from_a_readers_site_end_to_end(site, monkeypatch, capsys):
         header = path.read_text(encoding="utf-8").split("\n\n")[0]
         assert "source: webmention" in header and f"url: {source}" in header
         assert "kind: response" in header and "website: https://rosa.example/" in header
+        assert "initials: RQ" in header and "me.jpg" not in header
 
         site.build()
         page = site.html("essays/on-listening/index.html")

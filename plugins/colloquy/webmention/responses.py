@@ -36,6 +36,12 @@ def source_id(source: str, essay: str, reply_to: str) -> str:
     return hashlib.sha256(key).hexdigest()[:24]
 
 
+def initials(name: str) -> str:
+    """What an avatar shows instead of the author's photo, which is never fetched."""
+    letters = [word[0] for word in name.split() if word[0].isalnum()]
+    return "".join(letters[:2]).upper() or "?"
+
+
 def find(store: Store, source: str, essay: str, reply_to: str) -> StoredComment | None:
     row = store.conn.execute("SELECT id FROM comments WHERE source = 'webmention' AND "
                              "source_id = ?", (source_id(source, essay, reply_to),)).fetchone()
@@ -69,13 +75,15 @@ def accept(store: Store, job, entry: Entry, reply_to: str, cfg: dict, now: float
     comment = Comment(id=existing.id if existing else new_comment_id(when), essay=job.essay,
                       author=entry.author, date=date, body=entry.text, reply_to=answered,
                       kind=kind, url=job.source, website=website, source="webmention",
-                      source_id=source_id(job.source, job.essay, job.reply_to))
+                      source_id=source_id(job.source, job.essay, job.reply_to),
+                      extra={"initials": initials(entry.author)})
     if existing:
         store.conn.execute(
             "UPDATE comments SET author = ?, website = ?, body = ?, body_hash = ?, kind = ?, "
-            "url = ?, reply_to = ?, date = ? WHERE id = ?",
+            "url = ?, reply_to = ?, date = ?, extra = ? WHERE id = ?",
             (comment.author, website, comment.body, store.body_hash(job.essay, comment.body),
-             kind, job.source, answered, date.isoformat(), existing.id))
+             kind, job.source, answered, date.isoformat(), json.dumps(comment.extra),
+             existing.id))
         action = "rewrite" if existing.status == "approved" else "pending"
         if existing.status == "rejected":
             action = "none"  # the author said no; an edit does not ask again
