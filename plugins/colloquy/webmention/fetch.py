@@ -118,9 +118,12 @@ async def checked_request(http: httpx.AsyncClient, method: str, url: str, limits
         raise FetchError(f"{url} has an invalid port") from None
     addresses = await resolve(parts.hostname, port, limits.allow_private)
     target = httpx.URL(url)
+    headers = {"host": target.netloc.decode("ascii")}
+    if parts.scheme == "https":  # the pool knows the address, not the name: no TLS reuse
+        headers["connection"] = "close"
     for number, address in enumerate(addresses, 1):
         request = http.build_request(method, target.copy_with(host=address), data=data,
-                                     headers={"host": target.netloc.decode("ascii")},
+                                     headers=headers,
                                      extensions={"sni_hostname": parts.hostname})
         try:
             return await http.send(request, stream=True)

@@ -25,6 +25,7 @@ from .. import markup
 from ..text import clean, clean_name
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+MAX_NESTING = 300  # deeper sources are read as pages without microformats
 KIND_PROPERTIES = (("in-reply-to", "response"), ("like-of", "like"),
                    ("repost-of", "repost"), ("bookmark-of", "repost"))
 # Markdown that plain text must not turn into: the excerpt shows as it was written.
@@ -77,6 +78,36 @@ class _Links(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+class _Depth(HTMLParser):
+    """How deeply elements nest (void elements and stray end tags forgiven)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr", "p", "li", "option"}  # the last: often left open
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.depth = self.deepest = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.depth:
+            self.depth -= 1
+
+
+def nesting(body: str) -> int:
+    parser = _Depth()
+    try:
+        parser.feed(body)
+        parser.close()
+    except Exception:  # a document the lenient parser refuses counts as too deep
+        return MAX_NESTING + 1
+    return parser.deepest
+
+
 def links_to(body: str, content_type: str, page_url: str, target: str) -> bool:
     """Whether the fetched source links to target, by the rules of its content type."""
     if content_type in HTML_TYPES or content_type == "":
@@ -91,7 +122,7 @@ def links_to(body: str, content_type: str, page_url: str, target: str) -> bool:
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
         return target in _json_strings(data)
     if content_type == "text/plain":
@@ -128,7 +159,12 @@ def read_entry(body: str, page_url: str, target: str, excerpt_chars: int = 600) 
     """Read the source's h-entry with mf2py (see the module docstring)."""
     import mf2py
 
-    parsed = mf2py.parse(doc=body, url=page_url)
+    parsed: dict = {}  # a page read as without microformats: a mention by its host
+    if nesting(body) <= MAX_NESTING:  # parse time and recursion grow with the depth
+        try:
+            parsed = mf2py.parse(doc=body, url=page_url, html_parser="html.parser")
+        except Exception:  # hostile markup the parser chokes on reads as no microformats
+            parsed = {}
     entries = list(_entries(parsed.get("items", [])))
     entry = next((e for e in entries if _names_target(e, target)), None) or \
         (entries[0] if entries else {"properties": {}})
