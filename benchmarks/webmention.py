@@ -69,6 +69,7 @@ POST = (f"<!doctype html><html><head><title>A reply</title></head><body>"
 
 class Source(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else headers and body, sent apart, wait 40 ms for an ACK
 
     def do_GET(self):
         body = POST.replace("{n}", self.path.rsplit("/", 1)[-1]).encode()
