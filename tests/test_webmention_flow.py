@@ -81,3 +81,42 @@ def test_a_response_from_a_readers_site_end_to_end(site, monkeypatch, capsys):
     assert not page.cssselect(f"#c-{comment_id}")
     [nested] = page.cssselect(f"#c-c1 ~ ol.replies #c-{second['comment']}")
     assert "To Ada: agreed." in nested.text_content()
+
+
+def wait_for_page(site, relative, condition, timeout=60.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            page = site.html(relative)
+        except (OSError, ValueError):  # between the build's writes
+            page = None
+        if page is not None and condition(page):
+            return page
+        time.sleep(0.2)
+    raise AssertionError(f"{relative} did not change within {timeout} s")
+
+
+def test_with_rebuild_on_trusted_responses_appear_and_gone_ones_vanish(site, monkeypatch):
+    """COLLOQUY_REBUILD: the site follows the store without anyone running a command."""
+    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
+    site.essay("on-listening", "On Listening")
+    site.build()
+    conf = site_settings_file(site, SITEURL=SITEURL, COLLOQUY_WEBMENTION_ALLOW_PRIVATE=True,
+                              COLLOQUY_REBUILD=True)
+    essay = f"{SITEURL}/essays/on-listening/"
+    with running_app(load_site_settings(str(conf))) as (base, _), reader_site() as reader:
+        first = reader.page("/a", h_entry(essay, text="A first answer."), named=True)
+        result = deliver(base, first, essay)
+        assert main(["--settings", str(conf), "approve", result["comment"],
+                     "--no-rebuild"]) == 0
+        second = reader.page("/b", h_entry(essay, text="Trusted now."), named=True)
+        trusted = deliver(base, second, essay)
+        assert trusted["moderation"] == "approved"
+        wait_for_page(site, "essays/on-listening/index.html",
+                      lambda page: page.cssselect(f"#c-{trusted['comment']}"))
+        reader.page("/b", "gone", status=410)
+        assert deliver(base, second, essay)["status"] == "deleted"
+        wait_for_page(site, "essays/on-listening/index.html",
+                      lambda page: not page.cssselect(f"#c-{trusted['comment']}"))
