@@ -121,7 +121,7 @@ async def worker(intake) -> None:
     """The verification worker, for the server's lifespan."""
     receiver: Receiver = intake.webmentions
     receiver.wake = asyncio.Event()
-    await queue.Worker(intake, intake.index, receiver.wake).run()
+    await queue.Worker(intake, receiver.wake).run()
 
 
 def _answer(request: Request, code: int, message: str, headers=None, **extra) -> Response:

@@ -113,9 +113,9 @@ def status_of(store: Store, token: str) -> dict | None:
 class Worker:
     """Verifies due webmentions, a few at a time, until the server stops."""
 
-    def __init__(self, intake, targets_index, wake: asyncio.Event):
+    def __init__(self, intake, wake: asyncio.Event):
         self.intake = intake
-        self.index = targets_index
+        self.index = intake.index  # server.SiteIndex: which comments are published
         self.cfg = intake.cfg
         self.limits = fetch.Limits.from_settings(intake.cfg)
         self.wake = wake
