@@ -70,3 +70,56 @@ def test_an_in_reply_to_elsewhere_is_a_mention():
     page = f"""<article class="h-entry"><a class="u-in-reply-to" href="https://else.example/">
       re</a><div class="e-content">I also link <a href="{TARGET}">here</a>.</div></article>"""
     assert read_entry(page, PAGE, TARGET).kind == "mention"
+
+
+# -- open-ended input: whatever a source or a header says, reading never fails ----------
+
+from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+
+from colloquy.text import clean  # noqa: E402
+from colloquy.webmention.discover import parse_link_header  # noqa: E402
+
+URL_PART = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_link_header_parses_without_error(header):
+    for url, rels in parse_link_header(header):
+        assert isinstance(url, str) and all(rel == rel.lower() for rel in rels)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.from_regex(r"[a-z0-9/._?=&-]{1,30}", fullmatch=True),
+                          st.lists(st.sampled_from(["webmention", "other", "me", "x-y"]),
+                                   min_size=1, max_size=3),
+                          st.booleans()), min_size=1, max_size=4))
+def test_well_formed_link_headers_read_back(links):
+    header = ", ".join(f'<{url}>; rel={chr(34) + " ".join(rels) + chr(34) if quoted else rels[0]}'
+                       for url, rels, quoted in links)
+    expected = [(url, set(rels) if quoted else {rels[0]}) for url, rels, quoted in links]
+    assert parse_link_header(header) == expected
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(["text/html", "application/json", "text/plain",
+                                               "image/png", ""]))
+def test_any_source_body_gives_an_answer(body, content_type):
+    assert links_to(body, content_type, PAGE, TARGET) in (True, False)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(st.text(max_size=600), st.integers(min_value=20, max_value=300))
+def test_any_content_makes_a_clean_short_escaped_excerpt(html, limit):
+    text = excerpt(html, limit)
+    assert clean(text) == text
+    unescaped = text.replace("\\\\", "").replace("\\<", "").replace("\\>", "")
+    assert "<" not in unescaped and ">" not in unescaped
+    assert len(text.replace("\\", "")) <= limit + 2
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(URL_PART, URL_PART)
+def test_url_comparison_never_raises_and_is_reflexive(host, path):
+    url = f"https://{host}/{path}"
+    assert comparable_url(url) == comparable_url(url)

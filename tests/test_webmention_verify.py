@@ -153,6 +153,12 @@ def test_redirects_are_followed_up_to_five(world):
         reader.page(f"/loop{hop}", "", status=302, headers={"location": nxt})
     result = deliver(base, reader.url + "/loop0", target)
     assert result["status"] == "refused" and "more than 5 redirects" in result["reason"]
+    for location in ("http://[broken/", "ftp://files.example/x", "http://x.example:port/"):
+        reader.page("/odd", "", status=302, headers={"location": location})
+        result = deliver(base, reader.url + "/odd", target)
+        assert result["status"] == "refused", location
+        assert any(words in result["reason"] for words in ("malformed", "not a valid URL",
+                                                           "not an http(s) URL"))
 
 
 def test_size_and_time_limits(world):

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin
 
 import httpx
 
 from .fetch import Limits, Page, fetch
+from .verify import resolve
 
 _LINK_PART = re.compile(r'\s*<([^>]*)>((?:\s*;\s*[^;,"=]+(?:=(?:"[^"]*"|[^;,]*))?)*)')
 _PARAM = re.compile(r'\s*;\s*([^=;,\s]+)\s*(?:=\s*("([^"]*)"|[^;,]*))?')
@@ -70,7 +70,7 @@ def endpoint_in(page: Page) -> str | None:
     for value in page.headers.get_list("link"):
         for url, rels in parse_link_header(value):
             if "webmention" in rels:
-                return urljoin(page.url, url)
+                return resolve(page.url, url) or None
     if page.content_type in ("text/html", "application/xhtml+xml"):
         parser = _FirstEndpoint()
         try:
@@ -79,7 +79,7 @@ def endpoint_in(page: Page) -> str | None:
         except Exception:  # a page the lenient parser still refuses advertises nothing
             return None
         if parser.href is not None:
-            return urljoin(page.url, parser.href.strip())
+            return resolve(page.url, parser.href) or None
     return None
 
 

@@ -175,8 +175,12 @@ async def _read_form(request: Request) -> tuple[str, str]:
             raise Refused(400, f"The '{name}' field is missing: send source and target.")
         if len(value) > MAX_URL_CHARS:
             raise Refused(400, f"The {name} URL is longer than {MAX_URL_CHARS} characters.")
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or \
+        try:
+            parts = urlsplit(value)
+            host, _port = parts.hostname, parts.port
+        except ValueError:  # an unclosed "[" or a port that is not a number
+            host = None
+        if not host or parts.scheme.lower() not in ("http", "https") or \
                 any(ch.isspace() or ord(ch) < 32 for ch in value):
             raise Refused(400, f"The {name} must be an http:// or https:// URL.")
         found.append(value)

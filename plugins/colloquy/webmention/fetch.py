@@ -109,15 +109,15 @@ async def resolve(host: str, port: int, allow_private: bool) -> list[str]:
 async def checked_request(http: httpx.AsyncClient, method: str, url: str, limits: Limits,
                           data: dict | None = None) -> httpx.Response:
     """Send one request to the checked address of url's host; the body stays unread."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"{url} is not an http(s) URL")
     try:
+        parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise FetchError(f"{url} has an invalid port") from None
+        target = httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        raise FetchError(f"{url[:200]} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url[:200]} is not an http(s) URL")
     addresses = await resolve(parts.hostname, port, limits.allow_private)
-    target = httpx.URL(url)
     headers = {"host": target.netloc.decode("ascii")}
     if parts.scheme == "https":  # the pool knows the address, not the name: no TLS reuse
         headers["connection"] = "close"
@@ -156,7 +156,10 @@ async def _fetch(http: httpx.AsyncClient, url: str, limits: Limits) -> Page:
         try:
             location = response.headers.get("location")
             if response.status_code in REDIRECTS and location:
-                url = urljoin(url, location.strip())
+                try:
+                    url = urljoin(url, location.strip())
+                except ValueError:
+                    raise FetchError("a redirect to a malformed URL") from None
                 continue
             body = await read_capped(response, limits.max_bytes, url)
             return Page(url=url, status=response.status_code, headers=response.headers,

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,6 +28,7 @@ from ..comments import load_comments
 from ..markup import render
 from ..store import Store
 from . import discover, fetch
+from .verify import resolve
 
 FINAL = ("sent", "no endpoint", "skipped", "refused")  # not tried again for the same content
 
@@ -104,8 +105,12 @@ def outgoing(links: list[str], base: str) -> list[str]:
     own = urlsplit(base).netloc.lower()
     found = []
     for href in links:
-        url = urljoin(base, href.strip())
-        parts = urlsplit(url)
+        url = resolve(base, href)
+        try:
+            parts = urlsplit(url)
+            parts.port
+        except ValueError:
+            continue
         if parts.scheme in ("http", "https") and parts.netloc and parts.netloc.lower() != own \
                 and url not in found:
             found.append(url)

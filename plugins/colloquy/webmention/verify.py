@@ -37,8 +37,11 @@ _BLOCK_END = re.compile(r"</(?:p|li|blockquote|pre|h[1-6])>|<br\s*/?>|<hr\s*/?>"
 def comparable_url(url: str) -> str:
     """The part of a URL that must match: host (default port dropped), path without a
     trailing slash, query. Scheme and fragment are left out."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "https://[" and the like: no page at all
+        return ""
     port = parts.port if _has_valid_port(parts) else None
     if port and port not in (80, 443):
         host += f":{port}"
@@ -57,7 +60,16 @@ def _has_valid_port(parts) -> bool:
 
 
 def same_page(a: str, b: str) -> bool:
-    return bool(a) and bool(b) and comparable_url(a) == comparable_url(b)
+    key = comparable_url(a) if a and b else ""
+    return bool(key) and key == comparable_url(b)
+
+
+def resolve(base: str, href: str) -> str:
+    """href made absolute against base; "" when it cannot be (a malformed URL)."""
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return ""
 
 
 class _Links(HTMLParser):
@@ -117,8 +129,8 @@ def links_to(body: str, content_type: str, page_url: str, target: str) -> bool:
             parser.close()
         except Exception:  # HTMLParser is lenient; anything it still chokes on has no link
             return False
-        base = urljoin(page_url, parser.base) if parser.base else page_url
-        return any(same_page(urljoin(base, url.strip()), target) for url in parser.urls)
+        base = (resolve(page_url, parser.base) or page_url) if parser.base else page_url
+        return any(same_page(resolve(base, url), target) for url in parser.urls)
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             data = json.loads(body)
