@@ -157,8 +157,8 @@ def test_redirects_are_followed_up_to_five(world):
         reader.page("/odd", "", status=302, headers={"location": location})
         result = deliver(base, reader.url + "/odd", target)
         assert result["status"] == "refused", location
-        assert any(words in result["reason"] for words in ("malformed", "not a valid URL",
-                                                           "not an http(s) URL"))
+        assert any(words in result["reason"] for words in (
+            "malformed", "not a valid URL", "not an http(s) URL")), result
 
 
 def test_size_and_time_limits(world):

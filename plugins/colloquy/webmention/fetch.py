@@ -146,6 +146,8 @@ async def fetch(http: httpx.AsyncClient, url: str, limits: Limits) -> Page:
         raise FetchError(f"{url} took longer than {limits.timeout:g} seconds to answer",
                          transient=True) from None
     except httpx.HTTPError as exc:
+        if "location header" in str(exc).lower():  # httpx reads every Location it gets
+            raise FetchError("a redirect to a malformed URL") from None
         raise FetchError(f"{url} could not be fetched ({type(exc).__name__})",
                          transient=True) from None
 
