@@ -55,6 +55,9 @@ def test_a_reply_becomes_a_pending_response(world):
     assert row.body == "Slow replies are the best."
     assert row.reply_to is None and row.email is None and row.ip is None
     assert "me.jpg" not in json.dumps(row.__dict__)  # the photo is never kept
+    [(method, path, headers, _)] = reader.requests  # the photo is never fetched either
+    assert (method, path) == ("GET", "/reply")
+    assert headers["Accept"].startswith("text/html") and "Colloquy" in headers["User-Agent"]
 
 
 @pytest.mark.parametrize("kind, expected", [("like-of", "like"), ("repost-of", "repost"),

@@ -21,6 +21,8 @@ import httpx
 
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "Colloquy-Webmention/1 (+https://www.w3.org/TR/webmention/)"
+# What the link check can read, best first (the Recommendation asks receivers to say so).
+ACCEPT = "text/html, application/xhtml+xml;q=0.9, application/json;q=0.8, text/plain;q=0.7"
 
 
 class FetchError(Exception):
@@ -73,7 +75,8 @@ class Page:
 
 def client() -> httpx.AsyncClient:
     """One client for a batch of fetches; limits are applied per request."""
-    return httpx.AsyncClient(headers={"user-agent": USER_AGENT}, follow_redirects=False,
+    return httpx.AsyncClient(headers={"user-agent": USER_AGENT, "accept": ACCEPT},
+                             follow_redirects=False,
                              trust_env=False, timeout=httpx.Timeout(10.0))
 
 
