@@ -57,7 +57,8 @@ def test_a_reply_becomes_a_pending_response(world):
     assert "me.jpg" not in json.dumps(row.__dict__)  # the photo is never kept
     [(method, path, headers, _)] = reader.requests  # the photo is never fetched either
     assert (method, path) == ("GET", "/reply")
-    assert headers["Accept"].startswith("text/html") and "Colloquy" in headers["User-Agent"]
+    headers = {k.lower(): v for k, v in headers.items()}
+    assert headers["accept"].startswith("text/html") and "Colloquy" in headers["user-agent"]
 
 
 @pytest.mark.parametrize("kind, expected", [("like-of", "like"), ("repost-of", "repost"),
