@@ -23,12 +23,19 @@ from starlette.routing import Route
 from .. import guards
 from ..errors import SettingError
 from ..settings import DEFAULTS
-from ..store import Refused
 from . import queue
 from .targets import NotOurs, Targets
 
 MAX_REQUEST_BYTES = 8 * 1024
 MAX_URL_CHARS = 2048
+
+
+class Refused(Exception):
+    """A webmention refused before it is queued: the status and one sentence."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
 
 
 class RateLimiter:
