@@ -6,7 +6,8 @@ from __future__ import annotations
 from intake_support import SECRET, running_app, site_settings_file
 from webmention_support import h_entry, reader_site, send, wait_for_status
 
-from colloquy.cli import load_site_settings, main
+from colloquy.cli import main
+from colloquy.config import load_site_settings
 
 SITEURL = "https://essays.example"
 LONG = " ".join(["Listening slowly means answering later, and better."] * 30)

@@ -16,10 +16,20 @@ PROGRESS_FROM = 10  # sends: fewer finish before a bar is worth drawing
 
 
 def add_commands(commands) -> None:
-    webmention = commands.add_parser("webmention", help="send webmentions for essays' links")
-    sub = webmention.add_subparsers(dest="webmention_command", required=True, metavar="COMMAND")
+    webmention = commands.add_parser(
+        "webmention", help="tell the sites your essays link to (Webmention)",
+        description="Webmention: let the pages your essays link to know about them. "
+                    "Receiving needs no command: `colloquy serve` takes webmentions and "
+                    "`colloquy pending` lists them.")
+    sub = webmention.add_subparsers(dest="webmention_command", required=True,
+                                    metavar="COMMAND")
     send = sub.add_parser(
-        "send", help="discover the endpoints of the pages essays link to and notify them")
+        "send", help="find the Webmention endpoint of each page your essays link to, and "
+                     "notify it",
+        description="Send a webmention for every link in your published essays (and in "
+                    "your own replies) that was not sent before, or whose essay changed, or "
+                    "that you removed since. It reads the built site: build first, with "
+                    "the publishing settings (SITEURL must be the public address).")
     send.add_argument("--dry-run", action="store_true",
                       help="list what would be sent; fetch and send nothing")
     send.add_argument("--essay", metavar="SLUG", help="only this essay")
@@ -31,14 +41,10 @@ def cmd_send(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from .. import settings as colloquy_settings
-    from ..moderation import comments_root
+    from ..config import load_site_settings
     from ..store import Store, default_store_path
     from . import fetch, send
 
-    try:
-        from ..config import load_site_settings
-    except ImportError:
-        from ..cli import load_site_settings
     settings = load_site_settings(args.settings)
     cfg = colloquy_settings.resolve(settings)
     site_url = (settings.get("SITEURL") or "").rstrip("/")
@@ -47,7 +53,8 @@ def cmd_send(args: argparse.Namespace) -> int:
                             "addresses. Run with the publishing settings, e.g. `colloquy "
                             "--settings publishconf.py webmention send`")
     output = settings.get("OUTPUT_PATH") or "output"
-    found = send.sources(output, comments_root(settings), site_url, args.essay)
+    found = send.sources(output, colloquy_settings.comments_root(settings), site_url,
+                         args.essay)
     if args.essay and not found:
         raise ColloquyError(f"no built essay '{args.essay}' under {output}/essays/; build "
                             "the site first, or check the slug")

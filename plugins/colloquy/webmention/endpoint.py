@@ -21,8 +21,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from .. import guards
-from ..errors import SettingError
-from ..settings import DEFAULTS
 from . import queue
 from .targets import NotOurs, Targets
 
@@ -90,29 +88,8 @@ def link_header(intake) -> str:
     return f'<{endpoint_path(intake)}>; rel="webmention"'
 
 
-NUMBERS = ("COLLOQUY_WEBMENTION_MAX_BYTES", "COLLOQUY_WEBMENTION_TIMEOUT",
-           "COLLOQUY_WEBMENTION_MAX_REDIRECTS", "COLLOQUY_WEBMENTION_MAX_ATTEMPTS",
-           "COLLOQUY_WEBMENTION_RETRY_SECONDS", "COLLOQUY_WEBMENTION_RATE_LIMIT",
-           "COLLOQUY_WEBMENTION_SOURCE_RATE_LIMIT", "COLLOQUY_WEBMENTION_EXCERPT_CHARS",
-           "COLLOQUY_WEBMENTION_CONCURRENCY")
-
-
-def check_settings(cfg: dict) -> None:
-    """Refuse a malformed webmention setting at start, naming it and its default."""
-    for name in NUMBERS:
-        value = cfg[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise SettingError(f"{name} is {value!r}; it must be a number, 0 or more "
-                               f"(default {DEFAULTS[name]!r})")
-    blocklist = cfg["COLLOQUY_WEBMENTION_BLOCKLIST"]
-    if not isinstance(blocklist, (list, tuple)) or not all(isinstance(d, str) for d in blocklist):
-        raise SettingError(f"COLLOQUY_WEBMENTION_BLOCKLIST is {blocklist!r}; it must be a "
-                           "list of domains, e.g. ['spam.example']")
-
-
 def routes(intake) -> list[Route]:
     """The endpoint's routes, for server.create_app; also readies the worker's share."""
-    check_settings(intake.cfg)
     intake.webmentions = Receiver(intake)
     path = endpoint_path(intake)
     return [
