@@ -150,3 +150,23 @@ def test_a_malformed_setting_is_named_at_start(fake, name, value):
 
     with pytest.raises(SettingError, match=name):
         create_app(fake.settings(**{name: value}))
+
+
+def test_any_slug_pelican_allows_and_pages_with_conversations(fake):
+    from urllib.parse import quote
+
+    fake.add_essay("Über_Lesen")
+    about = fake.output / "about" / "index.html"
+    about.parent.mkdir(parents=True)
+    about.write_text('<form><input type="hidden" name="essay" value="about"></form>')
+    plain = fake.output / "colophon" / "index.html"
+    plain.parent.mkdir(parents=True)
+    plain.write_text("<p>No conversation here.</p>")
+    with running_app(fake.settings()) as (base, _):
+        assert send(base, "https://r.example/a",
+                    f"{base}/essays/{quote('Über_Lesen')}/").status_code == 201
+        assert send(base, "https://r.example/b", f"{base}/about/").status_code == 201
+        refused = send(base, "https://r.example/c", f"{base}/colophon/")
+        assert refused.status_code == 400 and "takes no comments" in refused.json()["error"]
+        sneaky = send(base, "https://r.example/d", f"{base}/essays/%2e%2e/")
+        assert sneaky.status_code == 400

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -133,7 +133,7 @@ def sources(output: Path, comments_root: Path, site_url: str,
         if only and slug != only:
             continue
         published.add(slug)
-        url = f"{site_url}/essays/{slug}/"
+        url = f"{site_url}/essays/{quote(slug)}/"
         parser = _BodyLinks()
         parser.feed(page.read_text(encoding="utf-8", errors="replace"))
         links, text = parser.result()
@@ -141,7 +141,7 @@ def sources(output: Path, comments_root: Path, site_url: str,
     comments, _problems = load_comments(comments_root)
     for comment in comments:
         if comment.is_author and comment.essay in published:
-            url = f"{site_url}/essays/{comment.essay}/#c-{comment.id}"
+            url = f"{site_url}/essays/{quote(comment.essay)}/#c-{comment.id}"
             parser = _BodyLinks()
             parser.feed(f'<div class="e-content">{render(comment.body)}</div>')
             links, text = parser.result()

@@ -13,6 +13,7 @@ content/comments), so a page counts as soon as it is built and a comment once ap
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +21,12 @@ from urllib.parse import unquote, urlsplit
 
 from ..comments import ID_RE
 from ..files import UnsafePath, inside
+from ..slugs import is_folder_name
 
 ESSAY_PATH = re.compile(r"/essays/([^/]+)/(?:threads/([^/]+)/)?(?:index\.html)?")
 COMMENT_FRAGMENT = re.compile(r"c-(.+)")
 # The conversation a built page belongs to: its reply form's hidden field (theme).
-FORM_ESSAY = re.compile(r'<input type="hidden" name="essay" value="([a-z0-9][a-z0-9-]*)">')
+FORM_ESSAY = re.compile(r'<input type="hidden" name="essay" value="([^"]+)">')
 
 
 class NotOurs(Exception):
@@ -53,8 +55,8 @@ class Targets:
         if not path.endswith("/") and not path.endswith(".html"):
             path += "/"
         found = ESSAY_PATH.fullmatch(path)
-        if found and ID_RE.fullmatch(found.group(1)):
-            essay, thread = found.group(1), found.group(2) or ""
+        if found and is_folder_name(unquote(found.group(1))):
+            essay, thread = unquote(found.group(1)), unquote(found.group(2) or "")
             if not self.index.has_essay(essay):
                 raise NotOurs(f"there is no essay '{essay}' on this site")
             if thread and not self.index.has_comment(essay, thread):
@@ -83,9 +85,10 @@ class Targets:
         except (UnsafePath, OSError):
             raise NotOurs(f"there is no page {path} on this site") from None
         found = FORM_ESSAY.search(head)
-        if not found:
+        essay = html.unescape(found.group(1)) if found else ""
+        if not is_folder_name(essay):
             raise NotOurs(f"the page {path} takes no comments or responses")
-        return found.group(1)
+        return essay
 
 
 def _without_default_port(host: str) -> str:
