@@ -122,3 +122,16 @@ def test_sending_needs_the_public_address(world, capsys):
     conf = site_settings_file(site, SITEURL="")
     assert run(conf) == 2
     assert "SITEURL is empty" in capsys.readouterr().err
+
+
+def test_a_long_run_on_a_terminal_shows_progress(world, monkeypatch, capsys):
+    site, reader = world
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws for a terminal
+    numbers = [n for n in sorted(EXPECTED) if n <= 12]
+    site.essay("many-links", body=essay_body(reader, numbers))
+    site.build()
+    conf = site_settings_file(site, SITEURL=SITEURL, COLLOQUY_WEBMENTION_ALLOW_PRIVATE=True)
+    assert run(conf) == 0
+    assert len(posts(reader)) == 12
+    out = capsys.readouterr().out
+    assert "Sending webmentions" in out and "\x1b[" in out
