@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from ..comments import comment_path
 from ..store import Store
+from ..text import for_terminal as shown
 from . import fetch, responses, verify
 from .targets import COMMENT_FRAGMENT, Target
 
@@ -163,7 +164,8 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug must not stop the queue: the job is tried again later
-            logger.exception("webmention %s → %s: verification failed", job.source, job.target)
+            logger.exception("webmention %s → %s: verification failed", shown(job.source),
+                             shown(job.target))
             await self.intake.writer.run(lambda store: retry(
                 store, job, "an error on our side", time.time(), self.cfg))
         finally:
@@ -179,7 +181,7 @@ class Worker:
                 await run(lambda s: retry(s, job, problem.reason, time.time(), self.cfg))
             else:
                 await run(lambda s: finish(s, job, "refused", problem.reason, time.time()))
-            logger.info("webmention %s: %s", job.source, problem.reason)
+            logger.info("webmention %s: %s", shown(job.source), shown(problem.reason))
             return
         if page.status == 410:
             await self.withdraw(job, "the source is gone (410)")
@@ -211,7 +213,7 @@ class Worker:
             return outcome
 
         outcome = await self.intake.writer.run(store_it, after=self._apply)
-        logger.info("webmention %s → %s: verified, %s %s", job.source, job.target,
+        logger.info("webmention %s → %s: verified, %s %s", shown(job.source), shown(job.target),
                     outcome.kind, outcome.action)
 
     def _named_comment(self, essay: str, urls: list[str]) -> str:
@@ -229,8 +231,8 @@ class Worker:
             return outcome
 
         outcome = await self.intake.writer.run(remove, after=lambda o: self._apply(o, job))
-        logger.info("webmention %s → %s: %s (%s)", job.source, job.target, reason,
-                    outcome.action)
+        logger.info("webmention %s → %s: %s (%s)", shown(job.source), shown(job.target),
+                    shown(reason), outcome.action)
 
     def _apply(self, outcome: responses.Outcome, job: Job | None = None):
         """After the commit, in the writer thread: make the files follow the store."""

@@ -198,7 +198,7 @@ def read_entry(body: str, page_url: str, target: str, excerpt_chars: int = 600) 
 
 
 def _entries(items):
-    """Every h-entry, top level first, then those inside h-feeds and children."""
+    """Every h-entry in document order, those nested in h-feeds and other items too."""
     stack = list(reversed(items))
     while stack:
         item = stack.pop()
