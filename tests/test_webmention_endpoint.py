@@ -104,7 +104,8 @@ def test_lenient_target_matching(server):
 def test_the_same_source_again_keeps_its_status_url(server):
     base, _ = server
     first = send(base, "https://reader.example/p", f"{base}/essays/first-essay/")
-    again = send(base, "https://reader.example/p", f"http://{base.split('//')[1]}/essays/first-essay")
+    host = base.split("//")[1]
+    again = send(base, "https://reader.example/p", f"http://{host}/essays/first-essay")
     assert first.headers["location"] == again.headers["location"]
 
 
