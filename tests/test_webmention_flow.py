@@ -16,6 +16,7 @@ LONG = " ".join(["Listening slowly means answering later, and better."] * 30)
 def deliver(base, source, target):
     answer = send(base, source, target)
     assert answer.status_code == 201, answer.text
+    assert answer.headers["location"].startswith(f"{SITEURL}/intake/webmention/status/")
     return wait_for_status(base, answer.headers["location"])
 
 

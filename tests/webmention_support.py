@@ -106,9 +106,12 @@ def h_entry(target: str, kind: str = "in-reply-to", text: str = "I answered this
 def wait_for_status(base: str, location: str, settled=("verified", "refused", "deleted"),
                     timeout: float = 15.0) -> dict:
     """GET the status URL until the webmention leaves the queue."""
+    from urllib.parse import urlsplit
+
+    url = base + urlsplit(location).path  # the address may be SITEURL's, not the test's
     deadline = time.monotonic() + timeout
     while True:
-        found = httpx.get(location, headers={"accept": "application/json"}).json()
+        found = httpx.get(url, headers={"accept": "application/json"}).json()
         if found["status"] in settled or time.monotonic() > deadline:
             return found
         time.sleep(0.05)

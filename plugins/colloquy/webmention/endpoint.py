@@ -73,6 +73,10 @@ class Receiver:
         self.wake: asyncio.Event | None = None
 
     def status_url(self, request: Request, token: str) -> str:
+        """Absolute, on SITEURL's origin when there is one (behind a TLS proxy the request
+        itself may look like plain http)."""
+        if self.intake.site_origin:
+            return f"{self.intake.site_origin}{endpoint_path(self.intake)}/status/{token}"
         return str(request.url_for("webmention_status", token=token))
 
     def is_blocked(self, host: str) -> bool:
