@@ -157,8 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     purge.set_defaults(func=_lazy("moderation", "cmd_purge"))
 
     from .importers.command import register as register_import
+    from .notify.commands import add_commands as add_notify_commands
 
     register_import(commands)
+    add_notify_commands(commands)
     return parser
 
 

@@ -69,8 +69,12 @@ def submission(fields: dict[str, str], ip: str | None, cfg: dict) -> Submission:
     if links > cfg["COLLOQUY_MAX_LINKS"]:
         raise Refused(422, f"Your comment has {links} links; at most "
                       f"{cfg['COLLOQUY_MAX_LINKS']} are allowed.")
+    notify = fields.get("notify", "").strip().lower() in ("yes", "on", "1", "true")
+    if notify and not email:
+        raise Refused(422, "To be e-mailed when someone replies, give your e-mail address "
+                      "(or untick the box).")
     return Submission(essay=essay, author=author, body=body, reply_to=reply_to,
-                      website=website, email=email, ip=ip)
+                      website=website, email=email, ip=ip, notify=notify)
 
 
 def origin_of(url: str) -> str | None:

@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import settings as colloquy_settings
+from . import notify, settings as colloquy_settings
 from .comments import comment_path, parse_comment, write_comment
 from .errors import ColloquyError
 from .store import Store, StoredComment, default_store_path
@@ -48,6 +48,7 @@ def publish(store: Store, root: Path, comment_id: str, auto: bool = False) -> Pa
                                 "and approve again") from None
     with store.transaction():
         store.set_status(row.id, "approved", time.time(), auto=auto)
+        notify.published(store, row.id)
     return target
 
 

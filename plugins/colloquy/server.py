@@ -34,6 +34,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import guards, settings as colloquy_settings, tokens
 from .comments import ID_RE
+from .notify import web as notify_web
 from .errors import SettingError
 from .store import Limits, Refused, Store, Writer, default_store_path, site_path
 
@@ -435,16 +436,19 @@ def create_app(settings: dict) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         task = asyncio.create_task(purge_daily(intake))
+        sender = notify_web.start_sender(intake)
         try:
             yield
         finally:
             task.cancel()
+            await sender.close()
             intake.stop()
 
     routes = [
         Route(f"{intake.intake_url}/comments", post_comment, methods=["POST"]),
         Route(f"{intake.intake_url}/comments", comments_get, methods=["GET"]),
         Route(f"{intake.intake_url}/health", health, methods=["GET"]),
+        *notify_web.routes(intake),
         Mount("/", app=SitePages(intake)),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
@@ -474,7 +478,7 @@ def cmd_serve(args) -> int:
     level = getattr(logging, args.log_level.upper())
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("colloquy: %(message)s"))
-    for name in ("colloquy.intake", "colloquy.moderation"):
+    for name in ("colloquy.intake", "colloquy.moderation", "colloquy.notify"):
         logging.getLogger(name).addHandler(handler)
         logging.getLogger(name).setLevel(level)
     app = create_app(settings)

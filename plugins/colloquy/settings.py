@@ -97,6 +97,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COLLOQUY_RETENTION_DAYS", 30,
             "Days after moderation when a comment's e-mail and IP address are erased from the "
             "store and rejected comments are deleted."),
+    # -- notifications and web moderation (docs/notifications.md) -------------------------
+    Setting("COLLOQUY_SMTP_HOST", None,
+            "The SMTP server that sends notification mail. Not set: nothing is mailed."),
+    Setting("COLLOQUY_SMTP_PORT", None,
+            "Its port. Default: 587 for 'starttls', 465 for 'tls', 25 for 'none'."),
+    Setting("COLLOQUY_SMTP_TLS", "starttls",
+            "'starttls' (upgrade a plain connection), 'tls' (implicit TLS from the first "
+            "byte) or 'none' (only to a relay on the same machine)."),
+    Setting("COLLOQUY_SMTP_USER", None,
+            "The SMTP login name; not set: no login."),
+    Setting("COLLOQUY_SMTP_PASSWORD_ENV", "COLLOQUY_SMTP_PASSWORD",
+            "The environment variable holding the SMTP password (never put the password "
+            "itself in a settings file)."),
+    Setting("COLLOQUY_SMTP_PASSWORD_FILE", None,
+            "A file holding the SMTP password instead (e.g. a systemd credential); relative "
+            "paths are taken from the site folder. Read at each delivery."),
+    Setting("COLLOQUY_MAIL_FROM", None,
+            "The address mail is sent from, e.g. 'comments@example.org'; the site's name is "
+            "shown with it."),
+    Setting("COLLOQUY_NOTIFY_EMAIL", None,
+            "The author's address: new comments and webmentions are mailed here."),
+    Setting("COLLOQUY_NOTIFY_BATCH_SECONDS", 120,
+            "The author's mail waits this long after the first new item, and carries every "
+            "item that arrived meanwhile (0: one mail per item, at once)."),
+    Setting("COLLOQUY_LINK_MAX_AGE", 7 * 24 * 3600,
+            "Seconds an approve or reject link in a mail or the private feed stays valid."),
+    Setting("COLLOQUY_OUTBOX_RETRY_SECONDS", 60,
+            "First wait after a failed delivery; it doubles with each failure, up to an hour."),
+    Setting("COLLOQUY_OUTBOX_GIVE_UP", 2 * 24 * 3600,
+            "Seconds after which an undeliverable message is marked failed (see `colloquy "
+            "outbox`)."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}
