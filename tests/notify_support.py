@@ -79,8 +79,8 @@ def mail_settings(smtp_port: int, **overrides) -> dict:
 
 
 @contextmanager
-def app_at(settings: dict):
-    """create_app on uvicorn in a thread, SITEURL set to its own address."""
+def app_at(settings: dict, siteurl: str | None = None):
+    """create_app on uvicorn in a thread, SITEURL set to its own address (or `siteurl`)."""
     import uvicorn
 
     from colloquy.server import create_app
@@ -88,7 +88,7 @@ def app_at(settings: dict):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app({**settings, "SITEURL": base})
+    app = create_app({**settings, "SITEURL": siteurl or base})
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False,
                                            access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

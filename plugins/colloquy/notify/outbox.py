@@ -80,9 +80,8 @@ def mark(conn: sqlite3.Connection, ids: list[int], status: str, now: float,
 def postpone(conn: sqlite3.Connection, ids: list[int], now: float, base: float,
              error: str) -> float:
     """After a temporary failure: the next try, `base` seconds doubling per attempt."""
-    attempts = max(conn.execute(f"SELECT attempts FROM outbox WHERE id IN "
-                                f"({','.join('?' * len(ids))})", ids).fetchall(),
-                   default=(0,))[0]
+    attempts = conn.execute(f"SELECT max(attempts) FROM outbox WHERE id IN "
+                            f"({','.join('?' * len(ids))})", ids).fetchone()[0] or 0
     delay = min(base * 2 ** attempts, MAX_DELAY)
     conn.execute(f"UPDATE outbox SET attempts = attempts + 1, due = ?, error = ? WHERE id IN "
                  f"({','.join('?' * len(ids))})", (now + delay, error, *ids))
