@@ -140,6 +140,9 @@ def test_without_an_smtp_host_nothing_is_mailed_and_nothing_breaks(fake):
         time.sleep(1.5)
         assert inbox.messages == []
     assert status(fake, comment_id) == "pending"
+    with Store(default_store_path(fake.settings())) as store:  # nothing left to pile up
+        assert [tuple(r) for r in store.conn.execute("SELECT status, error FROM outbox")] == [
+            ("dropped", "COLLOQUY_SMTP_HOST is not set")]
 
 
 @pytest.mark.parametrize("override, message", [

@@ -362,7 +362,7 @@ class Store:
         erased = self.conn.execute(
             "UPDATE comments SET email = NULL, ip = NULL WHERE status != 'pending' AND "
             "moderated < ? AND (email IS NOT NULL OR ip IS NOT NULL)", (cutoff,)).rowcount
-        erased += notify.purge(self, retention_days, now)
+        notify.purge(self, retention_days, now)
         return erased, deleted
 
     # -- reading --------------------------------------------------------------------------

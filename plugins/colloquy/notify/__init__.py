@@ -43,11 +43,23 @@ def published(store, comment_id: str) -> None:
     own = subscriptions.active(store.conn, comment_id)
     if own:
         outbox.enqueue(store.conn, "published", comment_id, own["id"], now)
-    row = store.conn.execute("SELECT reply_to FROM comments WHERE id = ?",
+    row = store.conn.execute("SELECT reply_to, email FROM comments WHERE id = ?",
                              (comment_id,)).fetchone()
     parent = subscriptions.active(store.conn, row[0]) if row and row[0] else None
-    if parent and not (own and own["email"] == parent["email"]):  # no notice of oneself
-        outbox.enqueue(store.conn, "reply", comment_id, parent["id"], now)
+    if parent and (row[1] or "").strip().casefold() != parent["email"].casefold():
+        outbox.enqueue(store.conn, "reply", comment_id, parent["id"], now)  # not to oneself
+
+
+def confirmed(store, sub_id: int, now: float) -> str:
+    """Confirm a subscription (inside a transaction); if its comment is published by
+    now, the "published" notice it missed is queued. Returns the subscription's state."""
+    state = subscriptions.confirm(store.conn, sub_id, now)
+    row = store.conn.execute("SELECT s.comment FROM subscriptions s JOIN comments c ON "
+                             "c.id = s.comment WHERE s.id = ? AND c.status = 'approved'",
+                             (sub_id,)).fetchone()
+    if state == "confirmed" and row:
+        outbox.enqueue(store.conn, "published", row[0], sub_id, now)
+    return state
 
 
 def purge(store, retention_days: float, now: float) -> int:

@@ -100,7 +100,7 @@ def item(ctx: Context, conn: sqlite3.Connection, comment_id: str, with_parent: b
     parent = None
     if with_parent and row["reply_to"]:
         parent = item(ctx, conn, row["reply_to"], with_parent=False) or \
-            _published(ctx, row["essay"], row["reply_to"])
+            published_item(ctx, row["essay"], row["reply_to"])
     body = clean(row["body"])
     return Item(id=row["id"], essay=row["essay"], essay_title=ctx.essay_title(row["essay"]),
                 author=clean_line(row["author"]), website=row["website"], text=body,
@@ -108,7 +108,7 @@ def item(ctx: Context, conn: sqlite3.Connection, comment_id: str, with_parent: b
                 status=row["status"], parent=parent)
 
 
-def _published(ctx: Context, essay: str, comment_id: str) -> Item | None:
+def published_item(ctx: Context, essay: str, comment_id: str) -> Item | None:
     """A parent that is only a comment file (imported, or approved before the store)."""
     try:
         comment = parse_comment(ctx.comments_root / essay / f"{comment_id}.md", essay)

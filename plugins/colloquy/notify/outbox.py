@@ -123,8 +123,7 @@ class Sender:
         self.stopping = asyncio.Event()
 
     def start(self) -> "Sender":
-        if self.smtp is not None:
-            self.task = asyncio.create_task(self._loop())
+        self.task = asyncio.create_task(self._loop())
         return self
 
     async def close(self) -> None:
@@ -132,7 +131,7 @@ class Sender:
         self.stopping.set()
         if self.task:
             try:
-                await asyncio.wait_for(self.task, timeout=self.smtp.timeout + 5)
+                await asyncio.wait_for(self.task, timeout=35)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 pass
 
@@ -178,6 +177,10 @@ class Sender:
 
     def _prepare(self, conn: sqlite3.Connection, now: float) -> list[Batch]:
         batches = due(conn, now, self.window)
+        if self.smtp is None:  # mail is off: nothing piles up to be sent months later
+            for batch in batches:
+                batch.dropped = "COLLOQUY_SMTP_HOST is not set"
+            return batches
         for batch in batches:
             try:
                 self.compose(conn, batch)

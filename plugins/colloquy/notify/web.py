@@ -24,6 +24,7 @@ from .. import markup, tokens
 from ..errors import ColloquyError
 from ..text import clean, clean_line
 from ..store import site_path
+from .. import notify
 from . import feed, letters, links, moderator, outbox, pages, smtp, subscriptions
 
 logger = logging.getLogger("colloquy.notify")
@@ -125,7 +126,7 @@ def shown(mod: Moderation, conn, row) -> dict:
     parent = letters.item(mod.ctx, conn, row["reply_to"], with_parent=False) \
         if row["reply_to"] else None
     if row["reply_to"] and parent is None:
-        parent = letters._published(mod.ctx, row["essay"], row["reply_to"])
+        parent = letters.published_item(mod.ctx, row["essay"], row["reply_to"])
     when = datetime.fromtimestamp(row["created"], timezone.utc).strftime("%-d %b %Y %H:%M UTC")
     website = row["website"] if (row["website"] or "").startswith(("http://", "https://")) \
         else None
@@ -346,7 +347,8 @@ async def subscription(request: Request) -> Response:
                         back="/", back_label="Go to the site")
     await form_fields(request)  # one-click clients post List-Unsubscribe=One-Click
     if confirm:
-        state = await mod.db(lambda conn: subscriptions.confirm(conn, sub_id, time.time()))
+        state = await mod.intake.writer.run(
+            lambda store: notify.confirmed(store, sub_id, time.time()))
         if state != "confirmed":
             return mod.page(pages.CONFIRM, 410, title="Not confirmed",
                             problem="This subscription has ended or expired; tick the box "
