@@ -125,3 +125,16 @@ def test_a_forged_subscription_link_is_refused(fake):
             response = httpx.post(f"{base}/intake/subscriptions/{path}")
             assert response.status_code == 404
             assert "not valid" in page(response).get_element_by_id("problem").text_content()
+
+
+def test_the_reply_form_offers_the_box_only_when_mail_is_set_up(site):
+    site.essay("on-listening")
+    site.build(COLLOQUY_SMTP_HOST="smtp.example.net")
+    box = site.html("essays/on-listening/index.html").xpath(
+        "//form[@class='reply-form']//input[@type='checkbox'][@name='notify']")
+    assert len(box) == 1 and box[0].get("value") == "yes"
+    label = site.html("essays/on-listening/index.html").xpath(
+        f"//label[@for='{box[0].get('id')}']/text()")
+    assert label == ["E-mail me when someone replies"]
+    site.build()
+    assert not site.html("essays/on-listening/index.html").xpath("//input[@name='notify']")
