@@ -34,7 +34,8 @@ class Inbox:
 
     def to(self, address: str) -> list:
         with self.lock:
-            return [m for m in self.messages if m["X-Envelope-To"] == address]
+            return [m for m in self.messages
+                    if m["X-Envelope-To"].casefold() == address.casefold()]
 
     def wait(self, address: str, count: int = 1, timeout: float = 15) -> list:
         deadline = time.monotonic() + timeout

@@ -138,3 +138,44 @@ def test_the_reply_form_offers_the_box_only_when_mail_is_set_up(site):
     assert label == ["E-mail me when someone replies"]
     site.build()
     assert not site.html("essays/on-listening/index.html").xpath("//input[@name='notify']")
+
+
+def test_confirming_after_publication_still_brings_the_published_notice(fake):
+    port = free_port()
+    settings = mail_settings(port)
+    with smtp_server(port) as inbox, app_at(fake.settings(**settings)) as (base, _):
+        conf = fake.settings_file(**settings, SITEURL=base)
+        ada = post_comment(base, ESSAY, "Approved before I confirmed.", email=ADA,
+                           notify="yes")
+        [confirm] = [l for l in links_in(inbox.wait(ADA)[0]) if "/confirm/" in l]
+        approve(conf, ada)
+        time.sleep(1.5)
+        assert len(inbox.to(ADA)) == 1  # not confirmed yet: nothing
+        action, hidden = form_of(httpx.get(confirm))
+        assert httpx.post(base + action, data=hidden).status_code == 200
+        published = inbox.wait(ADA, 2)[1]
+    assert published["Subject"] == "[Test site] Your comment on “first-essay” is published"
+
+
+def test_a_returning_commenter_is_listed_as_published_and_confirms_only_once(fake):
+    port = free_port()
+    settings = mail_settings(port, COLLOQUY_AUTO_APPROVE_AFTER=1)
+    with smtp_server(port) as inbox, app_at(fake.settings(**settings)) as (base, _):
+        conf = fake.settings_file(**settings, SITEURL=base)
+        first = post_comment(base, ESSAY, "My first comment here.", email=ADA, notify="yes")
+        [confirm] = [l for l in links_in(inbox.wait(ADA)[0]) if "/confirm/" in l]
+        action, hidden = form_of(httpx.get(confirm))
+        httpx.post(base + action, data=hidden)
+        approve(conf, first)
+        inbox.wait(ADA, 2)  # published
+        author_mails = len(inbox.to("author@essays.example"))
+
+        second = post_comment(base, ESSAY, "Back again, published at once.", email=ADA.upper(),
+                              notify="yes")
+        published = inbox.wait(ADA, 3)[2]  # no second confirmation: straight to the notice
+        assert "is published" in published["Subject"]
+        mail = inbox.wait("author@essays.example", author_mails + 1)[-1]
+    text, _ = parts(mail)
+    assert mail["Subject"] == "[Test site] 1 new comment published"
+    assert "Published without waiting (returning commenters):" in text
+    assert f"#c-{second}" in text and "/moderation/link/" not in text

@@ -93,7 +93,7 @@ CONFIRM = _env.from_string(ITEM + BASE.replace("{% block content %}{% endblock %
 {% if item %}{{ show(item) }}{% endif %}
 {% if button %}
 <form method="post" action="{{ action }}">
-<input type="hidden" name="csrf" value="{{ csrf }}">
+{% if csrf %}<input type="hidden" name="csrf" value="{{ csrf }}">{% endif %}
 <p><button type="submit">{{ button }}</button></p>
 </form>
 {% endif %}
