@@ -40,7 +40,7 @@ def atom(ctx: letters.Context, conn, base: str) -> bytes:
         when = datetime.fromtimestamp(row["created"], timezone.utc)
         entry.published(when)
         entry.updated(when)
-        entry.content(letters.render("pending", "html", ctx=ctx, waiting=[item], auto=[],
+        entry.content(letters.render("pending", "html", False, ctx=ctx, waiting=[item], auto=[],
                                      moderation=f"{base}/moderation/", actions={
                                          item.id: (ctx.action_url("approve", item.id),
                                                    ctx.action_url("reject", item.id))}),

@@ -304,6 +304,7 @@ _TEMPLATES = {(kind, part): env.from_string(source[kind])
               for kind in source}
 
 
-def render(kind: str, part: str, **values) -> str:
+def render(kind: str, part: str, whole: bool = True, **values) -> str:
+    """One part of a mail; `whole=False` gives an HTML part without its page (for feeds)."""
     rendered = _TEMPLATES[kind, part].render(**values)
-    return PAGE.format(rendered) if part == "html" else rendered
+    return PAGE.format(rendered) if part == "html" and whole else rendered
