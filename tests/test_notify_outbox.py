@@ -6,7 +6,6 @@ import signal
 import sqlite3
 import time
 
-import httpx
 import pytest
 
 from colloquy.cli import main
