@@ -96,6 +96,14 @@ def test_unconfirmed_gets_nothing_but_the_confirmation_and_is_erased(fake):
         time.sleep(2)
         assert len(inbox.to(ADA)) == 1
         [confirm] = [l for l in links_in(inbox.to(ADA)[0]) if "/confirm/" in l]
+        unsubscribe = confirm.replace("/confirm/", "/unsubscribe/")
+        assert httpx.get(confirm).status_code == 200  # a GET changes nothing
+        assert httpx.get(unsubscribe).status_code == 404  # a key is for one purpose
+        time.sleep(1)
+        assert len(inbox.to(ADA)) == 1
+    with sqlite3.connect(default_store_path(fake.settings())) as conn:
+        assert conn.execute("SELECT email, status FROM subscriptions").fetchone() == (
+            ADA, "unconfirmed")
     with Store(default_store_path(fake.settings())) as store, store.transaction():
         store.purge(30, time.time() + 8 * 86400)
         row = store.conn.execute("SELECT email, status FROM subscriptions").fetchone()
@@ -179,3 +187,21 @@ def test_a_returning_commenter_is_listed_as_published_and_confirms_only_once(fak
     assert mail["Subject"] == "[Test site] 1 new comment published"
     assert "Published without waiting (returning commenters):" in text
     assert f"#c-{second}" in text and "/moderation/link/" not in text
+
+
+def test_imports_tell_nobody_unless_asked(fake):
+    from datetime import datetime, timezone
+
+    from colloquy.comments import Comment
+
+    def imported(n):
+        return Comment(id=f"wordpress-{n}", essay=ESSAY, author="Old Friend", body="Hello.",
+                       date=datetime(2019, 5, 1, tzinfo=timezone.utc), source="wordpress",
+                       source_id=str(n))
+
+    with Store(default_store_path(fake.settings())) as store:
+        assert store.add_pending(imported(1), email=ADA)
+        assert store.add_pending(imported(2), notify_author=True)
+        assert not store.add_pending(imported(2), notify_author=True)  # idempotent: once
+        rows = [tuple(r) for r in store.conn.execute("SELECT kind, ref FROM outbox")]
+    assert rows == [("pending", "wordpress-2")]

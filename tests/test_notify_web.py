@@ -159,3 +159,25 @@ def test_the_private_feed_lists_pending_with_links_and_can_be_revoked(fake, monk
         new = capsys.readouterr().out.strip().splitlines()[-1]
         assert new != url and httpx.get(url).status_code == 404
         assert httpx.get(new).status_code == 200
+
+
+def test_hostile_names_and_paths_get_escaped_text_or_a_clear_refusal(fake, monkeypatch):
+    assert set_password(fake, monkeypatch) == 0
+    with Store(default_store_path(fake.settings())) as store:
+        store.add_pending(Comment(id="evil", essay=ESSAY, website="javascript:alert(1)",
+                                  author='<img src=x onerror="alert(1)">', body="[x](javascript:alert(2))",
+                                  date=datetime(2026, 9, 3, tzinfo=timezone.utc)))
+    with app_at(fake.settings()) as (base, _), httpx.Client() as client:
+        log_in(client, base)
+        listing = client.get(f"{base}/moderation/")
+        item = page(listing).get_element_by_id("c-evil")
+        assert not item.xpath(".//img") and not item.xpath(".//@onerror")
+        assert '<img src=x onerror="alert(1)">' in item.xpath("string(.//h2)")
+        assert "javascript:" not in listing.text
+        for path in ("link/approve/evil/v1.1.x.y", "link/delete/evil/v1.1.x.y",
+                     "link/approve/..%2F..%2Fetc/v1", "link/approve/evil/" + "A" * 5000,
+                     "feed/nothing.atom"):
+            response = client.get(f"{base}/moderation/{path}")
+            assert response.status_code == 404, path
+        for path in ("999999999999999999999/confirm/x", "1/unsubscribe/" + "%00" * 10):
+            assert client.post(f"{base}/intake/subscriptions/{path}").status_code == 404
