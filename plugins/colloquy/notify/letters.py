@@ -151,7 +151,7 @@ def compose(ctx: Context, conn: sqlite3.Connection, batch: Batch) -> None:
         headers = {"List-Unsubscribe": f"<{unsubscribe}>",
                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     batch.message = mail.message(ctx.sender, recipient, subject, text, html,
-                                 f"{batch.kind}.{batch.ids[0]}", headers)
+                                 message_id(batch), headers)
 
 
 def _author(ctx: Context, conn: sqlite3.Connection, batch: Batch) -> None:
@@ -169,7 +169,13 @@ def _author(ctx: Context, conn: sqlite3.Connection, batch: Batch) -> None:
     subject, text, html = (render("pending", part, **values) for part in ("subject", "text",
                                                                           "html"))
     batch.message = mail.message(ctx.sender, ctx.author, subject, text, html,
-                                 f"pending.{batch.ids[0]}-{batch.ids[-1]}")
+                                 message_id(batch))
+
+
+def message_id(batch: Batch) -> str:
+    """The same for every try of one batch; never the same for another (outbox ids can
+    start again in a new store: the time the first row was queued tells them apart)."""
+    return f"{batch.kind}.{batch.ids[0]}-{batch.ids[-1]}.{int(batch.rows[0]['created'] * 1000)}"
 
 
 # -- the words ---------------------------------------------------------------------------
@@ -194,6 +200,7 @@ TEXTS = {
 {{ i.author }}{% if i.website %} ({{ i.website }}){% endif %} on “{{ i.essay_title }}”
 {{ ctx.essay_url(i.essay) }}
 {% if i.parent %}
+
 in reply to {{ i.parent.author }}:
 {% for line in i.parent.text.splitlines()[:6] %}
   > {{ line }}
