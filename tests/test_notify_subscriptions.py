@@ -205,3 +205,24 @@ def test_imports_tell_nobody_unless_asked(fake):
         assert not store.add_pending(imported(2), notify_author=True)  # idempotent: once
         rows = [tuple(r) for r in store.conn.execute("SELECT kind, ref FROM outbox")]
     assert rows == [("pending", "wordpress-2")]
+
+
+def test_one_confirmation_a_week_per_address_confirms_every_comment(fake):
+    port = free_port()
+    settings = mail_settings(port)
+    with smtp_server(port) as inbox, app_at(fake.settings(**settings)) as (base, _):
+        conf = fake.settings_file(**settings, SITEURL=base)
+        first = post_comment(base, ESSAY, "First, with the box ticked.", email=ADA,
+                             notify="yes")
+        inbox.wait(ADA)
+        second = post_comment(base, ESSAY, "Second, the box ticked again.", email=ADA,
+                              notify="yes", reply_to=PARENT)
+        time.sleep(1.5)
+        [only] = inbox.to(ADA)  # not a second confirmation mail
+        [confirm] = [l for l in links_in(only) if "/confirm/" in l]
+        action, hidden = form_of(httpx.get(confirm))
+        assert httpx.post(base + action, data=hidden).status_code == 200
+        approve(conf, first, second)
+        notices = inbox.wait(ADA, 3)[1:]
+    assert sorted(n["Subject"] for n in notices) == [
+        "[Test site] Your comment on “first-essay” is published"] * 2

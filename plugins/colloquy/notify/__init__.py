@@ -32,8 +32,8 @@ def pending_added(store, comment_id: str, subscribe: bool = False) -> None:
     row = store.conn.execute("SELECT email FROM comments WHERE id = ?",
                              (comment_id,)).fetchone()
     if row and row[0]:
-        sub_id, confirmed = subscriptions.subscribe(store.conn, comment_id, row[0], now)
-        if not confirmed:
+        sub_id, then = subscriptions.subscribe(store.conn, comment_id, row[0], now)
+        if then == "ask":
             outbox.enqueue(store.conn, "confirm", comment_id, sub_id, now)
 
 
@@ -50,16 +50,18 @@ def published(store, comment_id: str) -> None:
         outbox.enqueue(store.conn, "reply", comment_id, parent["id"], now)  # not to oneself
 
 
-def confirmed(store, sub_id: int, now: float) -> str:
-    """Confirm a subscription (inside a transaction); if its comment is published by
-    now, the "published" notice it missed is queued. Returns the subscription's state."""
-    state = subscriptions.confirm(store.conn, sub_id, now)
-    row = store.conn.execute("SELECT s.comment FROM subscriptions s JOIN comments c ON "
-                             "c.id = s.comment WHERE s.id = ? AND c.status = 'approved'",
-                             (sub_id,)).fetchone()
-    if state == "confirmed" and row:
-        outbox.enqueue(store.conn, "published", row[0], sub_id, now)
-    return state
+def confirmed(store, sub_id: int, now: float) -> bool:
+    """Confirm a subscription (inside a transaction), with the address's other unconfirmed
+    ones; for those whose comment is published by now, the "published" notice they missed
+    is queued. False when there was nothing to confirm (ended or expired)."""
+    ids = subscriptions.confirm(store.conn, sub_id, now)
+    for sub in ids:
+        row = store.conn.execute("SELECT s.comment FROM subscriptions s JOIN comments c ON "
+                                 "c.id = s.comment WHERE s.id = ? AND c.status = 'approved'",
+                                 (sub,)).fetchone()
+        if row:
+            outbox.enqueue(store.conn, "published", row[0], sub, now)
+    return bool(ids)
 
 
 def purge(store, retention_days: float, now: float) -> int:

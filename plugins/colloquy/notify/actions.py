@@ -84,9 +84,9 @@ async def subscription(request: Request) -> Response:
                         back="/", back_label="Go to the site")
     await form_fields(request)  # one-click clients post List-Unsubscribe=One-Click
     if confirm:
-        state = await mod.intake.writer.run(
+        done = await mod.intake.writer.run(
             lambda store: notify.confirmed(store, sub_id, time.time()))
-        if state != "confirmed":
+        if not done:
             return mod.page(pages.CONFIRM, 410, title="Not confirmed",
                             problem="This subscription has ended or expired; tick the box "
                                     "again with your next comment.", back="/",

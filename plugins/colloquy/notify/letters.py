@@ -133,8 +133,8 @@ def compose(ctx: Context, conn: sqlite3.Connection, batch: Batch) -> None:
         batch.dropped = "the subscription is no longer " + wanted
         return
     about = item(ctx, conn, row["ref"])
-    if about is None:
-        batch.dropped = "the comment is gone"
+    if about is None or about.status == "rejected":
+        batch.dropped = "the comment is gone or rejected"
         return
     try:
         recipient = mail.address(sub["email"])

@@ -18,18 +18,27 @@ CONFIRM_DAYS = 7  # an unconfirmed address is erased after this
 
 
 def subscribe(conn: sqlite3.Connection, comment_id: str, email: str, now: float
-              ) -> tuple[int, bool]:
-    """Record a subscription; returns (its id, whether it is confirmed already)."""
+              ) -> tuple[int, str]:
+    """Record a subscription; returns its id and what follows: 'confirmed' (the address
+    confirmed before), 'asked' (a confirmation mail went to it within CONFIRM_DAYS, and
+    confirming that one confirms this one too) or 'ask' (send a confirmation mail).
+
+    So the comment form cannot be used to send an address more than one confirmation
+    mail a week, whatever is posted with it."""
     email = email.strip()
-    known = conn.execute("SELECT 1 FROM subscriptions WHERE email = ? COLLATE NOCASE AND "
-                         "status = 'confirmed' LIMIT 1", (email,)).fetchone()
-    status = "confirmed" if known else "unconfirmed"
+    known = conn.execute(
+        "SELECT status FROM subscriptions WHERE email = ? COLLATE NOCASE AND "
+        "(status = 'confirmed' OR (status = 'unconfirmed' AND created >= ?)) "
+        "ORDER BY status = 'confirmed' DESC LIMIT 1",
+        (email, now - CONFIRM_DAYS * 86400)).fetchone()
+    confirmed = known is not None and known[0] == "confirmed"
     conn.execute("INSERT INTO subscriptions (comment, email, status, created, confirmed) "
                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT (comment) DO NOTHING",
-                 (comment_id, email, status, now, now if known else None))
-    row = conn.execute("SELECT id, status FROM subscriptions WHERE comment = ?",
+                 (comment_id, email, "confirmed" if confirmed else "unconfirmed", now,
+                  now if confirmed else None))
+    row = conn.execute("SELECT id FROM subscriptions WHERE comment = ?",
                        (comment_id,)).fetchone()
-    return row[0], row[1] == "confirmed"
+    return row[0], "confirmed" if confirmed else ("asked" if known else "ask")
 
 
 def get(conn: sqlite3.Connection, sub_id: int) -> sqlite3.Row | None:
@@ -43,16 +52,18 @@ def active(conn: sqlite3.Connection, comment_id: str) -> sqlite3.Row | None:
                         (comment_id,)).fetchone()
 
 
-def confirm(conn: sqlite3.Connection, sub_id: int, now: float) -> str:
-    """Confirm; returns the status the subscription is in afterwards."""
+def confirm(conn: sqlite3.Connection, sub_id: int, now: float) -> list[int]:
+    """Confirm this subscription and every other unconfirmed one of its address; returns
+    their ids ([] when it has ended, expired or never was)."""
     row = get(conn, sub_id)
-    if row is None:
-        return "missing"
-    if row["status"] == "unconfirmed" and row["email"]:
-        conn.execute("UPDATE subscriptions SET status = 'confirmed', confirmed = ? "
-                     "WHERE id = ?", (now, sub_id))
-        return "confirmed"
-    return row["status"] if row["email"] else "ended"
+    if row is None or not row["email"] or row["status"] == "ended":
+        return []
+    ids = [r[0] for r in conn.execute(
+        "SELECT id FROM subscriptions WHERE email = ? COLLATE NOCASE AND "
+        "status = 'unconfirmed'", (row["email"],))]
+    conn.execute(f"UPDATE subscriptions SET status = 'confirmed', confirmed = ? WHERE id IN "
+                 f"({','.join('?' * len(ids))})", (now, *ids))
+    return ids or [sub_id]  # confirmed before: following the link again is no error
 
 
 def unsubscribe(conn: sqlite3.Connection, sub_id: int, now: float) -> int:
