@@ -165,7 +165,8 @@ def test_hostile_names_and_paths_get_escaped_text_or_a_clear_refusal(fake, monke
     assert set_password(fake, monkeypatch) == 0
     with Store(default_store_path(fake.settings())) as store:
         store.add_pending(Comment(id="evil", essay=ESSAY, website="javascript:alert(1)",
-                                  author='<img src=x onerror="alert(1)">', body="[x](javascript:alert(2))",
+                                  author='<img src=x onerror="alert(1)">',
+                                  body="[x](javascript:alert(2))",
                                   date=datetime(2026, 9, 3, tzinfo=timezone.utc)))
     with app_at(fake.settings()) as (base, _), httpx.Client() as client:
         log_in(client, base)

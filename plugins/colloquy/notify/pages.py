@@ -49,8 +49,8 @@ ITEM = """
 {% macro show(i, pick=False) %}
 <article class="item" id="c-{{ i.id }}">
 <h2>{% if pick %}<label class="pick"><input type="checkbox" name="id" value="{{ i.id }}">
-{{ i.author }}</label>{% else %}{{ i.author }}{% endif %}
-on <a href="{{ i.essay_url }}">{{ i.essay_title }}</a></h2>
+{{ i.author }}</label>{% else %}{{ i.author }}{% endif %}{{ " " }}on
+<a href="{{ i.essay_url }}">{{ i.essay_title }}</a></h2>
 <p class="meta">{{ i.when }}{% if i.website %} · {{ i.website }}{% endif %}
 {% if i.email %} · {{ i.email }}{% endif %}{% if i.source != 'web' %} · from {{ i.source }}{% endif %}
 {% if i.kind != 'comment' %} · {{ i.kind }}{% endif %}</p>
