@@ -131,6 +131,33 @@ def test_nothing_from_outside_adds_a_header(value):
     assert parsed["To"] == "author@essays.example"
 
 
+def random_texts(count: int, seed: int = 13) -> list[str]:
+    """Open-ended text made of what breaks headers: line ends of every kind, controls,
+    encoded-word markers, separators, non-ASCII, long runs."""
+    import random
+
+    pieces = ["\r", "\n", "\r\n", "\x00", "\x0b", "\x0c", "\x85", "\u2028", "\u2029",
+              "Bcc: x@evil.example", "Content-Type: text/html", ":", ";", ",", "<", ">",
+              '"', "=?utf-8?b?", "?=", " ", "\t", "é", "名前", "🙂", "\u202e", "a" * 80]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+            for _ in range(count)]
+
+
+def test_open_ended_text_never_adds_or_breaks_a_header():
+    for value in random_texts(300):
+        message = mail.message(mail.address("comments@essays.example", value),
+                               mail.address("author@essays.example"), value, value, value,
+                               "test.3", {"List-Unsubscribe": f"<https://x.example/{value}>"})
+        raw = message.as_bytes()
+        parsed = email.message_from_bytes(raw, policy=policy.default)
+        assert parsed["Bcc"] is None and parsed["To"] == "author@essays.example", value
+        assert parsed.get_content_type() == "multipart/alternative", value
+        assert len(parsed.get_all("Content-Type")) == 1, value
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        assert all(len(line) <= 998 for line in head.split(b"\r\n")), value  # RFC 5322
+
+
 @pytest.mark.parametrize("value", ["a@b.example, c@d.example", "a@b.example\r\nBcc: c@d.example",
                                    "<a@b.example>", "no-at-sign", "a@b@c.example", ""])
 def test_anything_but_one_address_is_refused(value):
