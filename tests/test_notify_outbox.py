@@ -29,12 +29,12 @@ def outbox(fake) -> list[tuple]:
                             ).fetchall()
 
 
-def stop(process) -> None:
-    process.send_signal(signal.SIGTERM)
+def stop(process, how=signal.SIGTERM) -> None:
+    process.send_signal(how)
     process.wait(timeout=20)
 
 
-def test_smtp_down_then_up_across_a_restart_delivers_each_once(fake, capsys):
+def test_smtp_down_then_up_across_a_crash_and_restart_delivers_each_once(fake, capsys):
     smtp_port, port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     conf = fake.settings_file(**mail_settings(smtp_port), SITEURL=base)
@@ -48,7 +48,7 @@ def test_smtp_down_then_up_across_a_restart_delivers_each_once(fake, capsys):
             assert time.monotonic() < deadline, outbox(fake)
             time.sleep(0.1)
     finally:
-        stop(server)
+        stop(server, signal.SIGKILL)  # a crash, not a clean stop
     assert {row[2] for row in outbox(fake)} == {"waiting"}
     assert main(["--settings", str(conf), "outbox"]) == 0
     listed = capsys.readouterr().out
