@@ -37,7 +37,7 @@ def test_author_mail_carries_the_comment_its_parent_and_links_that_act_once(fake
     port = free_port()
     with smtp_server(port) as inbox, app_at(fake.settings(**mail_settings(port))) as (base, _):
         comment_id = post_comment(base, ESSAY, HOSTILE, author="Ada\r\nBcc: x@evil.example",
-                                  reply_to=PARENT)
+                                  reply_to=PARENT, email="ada@readers.example")
         [mail] = inbox.wait(AUTHOR)
         assert mail["To"] == AUTHOR and mail["Bcc"] is None
         assert mail["From"].addresses[0].addr_spec == "comments@essays.example"
@@ -63,6 +63,7 @@ def test_author_mail_carries_the_comment_its_parent_and_links_that_act_once(fake
             assert shown.headers["referrer-policy"] == "no-referrer"
         assert status(fake, comment_id) == "pending"
         assert page(shown).xpath("//button/text()") == ["Approve"]
+        assert "ada@readers.example" not in shown.text + text  # a link or a mail may leak
         assert "here" in page(shown).xpath("string(//div[@class='body'])")
 
         # A POST without the page's CSRF token is refused.

@@ -28,8 +28,8 @@ async def link(request: Request) -> Response:
 
     def look(conn):
         row = conn.execute("SELECT * FROM comments WHERE id = ?", (comment_id,)).fetchone()
-        return (shown(mod, conn, row) if row else None, row["status"] if row else None,
-                links.is_used(conn, token))
+        item = {**shown(mod, conn, row), "email": None} if row else None  # link may leak
+        return item, row["status"] if row else None, links.is_used(conn, token)
 
     item, status, used = await mod.db(look)
     if used:

@@ -117,6 +117,7 @@ def client(request: Request) -> str:
     peer = request.client.host if request.client else None
     return client_ip(peer, request.headers, request.app.state.intake.trusted) or "?"
 
+
 def shown(mod: Moderation, conn, row) -> dict:
     """A store row as the list shows it."""
     parent = letters.item(mod.ctx, conn, row["reply_to"], with_parent=False) \
@@ -154,6 +155,9 @@ async def moderate(mod: Moderation, action: str, ids: list[str]) -> tuple[int, l
                 done += 1
             except ColloquyError as exc:
                 problems.append(str(exc))
+            except OSError as exc:  # the comment stays pending; the author can try again
+                logger.error("moderation: could not %s %s: %s", action, comment_id, exc)
+                problems.append(f"{comment_id}: could not write its file ({exc.strerror}).")
         return done, problems
 
     done, problems = await mod.after_commit(run)
