@@ -158,3 +158,23 @@ def test_a_wrong_mail_setting_stops_the_server_naming_it(fake, override, message
 
     with pytest.raises(SettingError, match=message):
         create_app(fake.settings(**mail_settings(25, **override)))
+
+
+def test_a_response_from_another_site_says_so_with_its_address(fake):
+    from datetime import datetime, timezone
+
+    from colloquy import notify
+    from colloquy.comments import Comment
+
+    port = free_port()
+    with smtp_server(port) as inbox, app_at(fake.settings(**mail_settings(port))) as (base, _):
+        with Store(default_store_path(fake.settings())) as store, store.transaction():
+            store._insert(Comment(id="webmention-1", essay=ESSAY, author="Bo", kind="response",
+                                  url="https://bo.example/reply", body="My answer, on my site.",
+                                  date=datetime(2026, 9, 3, tzinfo=timezone.utc),
+                                  source="webmention", source_id="1"), None, None, None)
+            notify.pending_added(store, "webmention-1")  # what a webmention receiver calls
+        [mail] = inbox.wait(AUTHOR)
+    text, html = parts(mail)
+    assert "a response from their own site: https://bo.example/reply" in text
+    assert "https://bo.example/reply" in links_in(mail)

@@ -21,7 +21,8 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from .. import markup
-from ..comments import parse_comment
+from ..comments import is_http_url, parse_comment
+from ..files import inside
 from ..text import clean, clean_line
 from . import links, mail
 from .outbox import Batch
@@ -90,6 +91,8 @@ class Item:
     url: str
     status: str
     parent: "Item | None" = None
+    kind: str = "comment"
+    link: str | None = None  # a response's or mention's own page (http/https only)
 
 
 def item(ctx: Context, conn: sqlite3.Connection, comment_id: str, with_parent: bool = True
@@ -105,14 +108,15 @@ def item(ctx: Context, conn: sqlite3.Connection, comment_id: str, with_parent: b
     return Item(id=row["id"], essay=row["essay"], essay_title=ctx.essay_title(row["essay"]),
                 author=clean_line(row["author"]), website=row["website"], text=body,
                 html=Markup(markup.render(body)), url=ctx.essay_url(row["essay"], row["id"]),
-                status=row["status"], parent=parent)
+                status=row["status"], parent=parent, kind=row["kind"],
+                link=row["url"] if is_http_url(row["url"] or "") else None)
 
 
 def published_item(ctx: Context, essay: str, comment_id: str) -> Item | None:
     """A parent that is only a comment file (imported, or approved before the store)."""
     try:
-        comment = parse_comment(ctx.comments_root / essay / f"{comment_id}.md", essay)
-    except Exception:
+        comment = parse_comment(inside(ctx.comments_root, essay, f"{comment_id}.md"), essay)
+    except Exception:  # missing, unreadable, broken, or a name leaving its folder
         return None
     body = clean(comment.body)
     return Item(id=comment.id, essay=essay, essay_title=ctx.essay_title(essay),
@@ -199,6 +203,10 @@ TEXTS = {
 {% for i in waiting %}
 {{ i.author }}{% if i.website %} ({{ i.website }}){% endif %} on “{{ i.essay_title }}”
 {{ ctx.essay_url(i.essay) }}
+{% if i.kind != "comment" %}
+a {{ i.kind }}{% if i.link %} from their own site: {{ i.link }}{% endif %}
+
+{% endif %}
 {% if i.parent %}
 
 in reply to {{ i.parent.author }}:
@@ -273,6 +281,7 @@ HTMLS = {
 {% for i in waiting %}
 <h2 style="font-size:1.1em">{{ i.author }} on <a href="{{ ctx.essay_url(i.essay) }}">{{ i.essay_title }}</a></h2>
 {% if i.website and i.website.startswith(("http://", "https://")) %}<p><a href="{{ i.website }}">{{ i.website }}</a></p>{% endif %}
+{% if i.kind != "comment" %}<p>A {{ i.kind }}{% if i.link %} from their own site: <a href="{{ i.link }}">{{ i.link }}</a>{% endif %}</p>{% endif %}
 """ + _HTML_ITEM + """
 <p><a href="{{ actions[i.id][0] }}">Approve</a> · <a href="{{ actions[i.id][1] }}">Reject</a></p>
 <hr>
