@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from colloquy.cli import load_site_settings, main
+from colloquy.cli import main
+from colloquy.config import load_site_settings
 from colloquy.comments import Comment
 from colloquy.store import Store, default_store_path
 from intake_support import running_app, site_settings_file

@@ -38,7 +38,7 @@ def add_commands(commands) -> None:
 
 
 def _open(args):
-    from ..cli import load_site_settings
+    from ..config import load_site_settings
     from ..store import Store, default_store_path
 
     settings = load_site_settings(args.settings)

@@ -54,7 +54,8 @@ class SmtpConfig:
 
 
 def config(cfg: dict, site_path) -> SmtpConfig | None:
-    """The SMTP settings, checked; None when COLLOQUY_SMTP_HOST is not set."""
+    """The SMTP settings (as settings.resolve checked them), with what only makes sense
+    together checked here; None when COLLOQUY_SMTP_HOST is not set."""
     if "COLLOQUY_SMTP_PASSWORD" in cfg:
         raise SettingError("COLLOQUY_SMTP_PASSWORD is set in the settings file; remove it "
                            "and put the password in the server's environment (variable "
@@ -63,14 +64,8 @@ def config(cfg: dict, site_path) -> SmtpConfig | None:
     host = cfg["COLLOQUY_SMTP_HOST"]
     if not host:
         return None
-    tls = str(cfg["COLLOQUY_SMTP_TLS"]).lower()
-    if tls not in MODES:
-        raise SettingError(f"COLLOQUY_SMTP_TLS is {cfg['COLLOQUY_SMTP_TLS']!r}; use "
-                           "'starttls' (port 587), 'tls' (implicit TLS, port 465) or 'none' "
-                           "(port 25, only to a relay on the same machine)")
+    tls = cfg["COLLOQUY_SMTP_TLS"]  # settings.py checked its kind, and the port's
     port = cfg["COLLOQUY_SMTP_PORT"] or MODES[tls]
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise SettingError(f"COLLOQUY_SMTP_PORT is {port!r}; it must be a port number")
     for name in ("COLLOQUY_NOTIFY_EMAIL", "COLLOQUY_MAIL_FROM"):
         if not cfg[name] or "@" not in str(cfg[name]):
             raise SettingError(f"{name} must be an e-mail address when COLLOQUY_SMTP_HOST "
