@@ -18,20 +18,33 @@ from . import moderator, outbox
 
 def add_commands(commands) -> None:
     """Called once from cli.build_parser()."""
-    box = commands.add_parser("outbox", help="list mail waiting or failed; retry failed mail")
+    box = commands.add_parser(
+        "outbox", help="list mail waiting or failed; retry failed mail",
+        description="List the notification mail waiting to be sent and what failed, with "
+                    "the SMTP server's answer; queue failed mail again. `colloquy serve` "
+                    "sends it (docs/notifications.md).")
     box.add_argument("--retry", nargs="*", type=int, metavar="ID",
                      help="queue failed messages again (all, or those ids)")
     box.add_argument("--all", action="store_true", help="list sent messages too")
     box.set_defaults(func=cmd_outbox)
 
-    mod = commands.add_parser("moderator", help="web moderation: password and private feed")
+    mod = commands.add_parser(
+        "moderator", help="web moderation: password and private feed",
+        description="Set the password of /moderation/ on `colloquy serve`, and show or "
+                    "revoke the private moderation feed (docs/moderation.md).")
     sub = mod.add_subparsers(dest="moderator_command", required=True, metavar="COMMAND")
-    password = sub.add_parser("set-password", help="set the /moderation/ password "
-                              "(asked twice, or read from standard input with --stdin)")
+    password = sub.add_parser(
+        "set-password", help="set the /moderation/ password",
+        description="Set the password of /moderation/ (at least 10 characters), asked twice "
+                    "or read from standard input with --stdin. It is stored as an scrypt "
+                    "hash in the intake store; sessions made with the old one end.")
     password.add_argument("--stdin", action="store_true",
                           help="read the password from the first line of standard input")
     password.set_defaults(func=cmd_set_password)
-    feed = sub.add_parser("feed", help="show the private moderation feed's URL")
+    feed = sub.add_parser(
+        "feed", help="show the private moderation feed's URL",
+        description="Print the secret URL of the Atom feed of comments waiting for "
+                    "moderation; --revoke makes a new one and the old one stops working.")
     feed.add_argument("--revoke", action="store_true",
                       help="make a new URL; the old one stops working at once")
     feed.set_defaults(func=cmd_feed)
