@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import text
+from . import notify, text
 from .comments import Comment
 
 STATUSES = ("pending", "approved", "rejected")
@@ -97,6 +97,35 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             sent         REAL NOT NULL,
             PRIMARY KEY (source, target)
         );
+    """),
+    # The outbox of mail, commenters' subscriptions, and used action links (colloquy.notify).
+    ("0003_notify", """
+        CREATE TABLE outbox (
+            id           INTEGER PRIMARY KEY,
+            kind         TEXT NOT NULL,     -- pending, confirm, published, reply (notify/letters.py)
+            ref          TEXT NOT NULL,     -- the comment the message is about
+            subscription INTEGER,           -- the commenter's subscription, NULL: to the author
+            key          TEXT NOT NULL UNIQUE,  -- one message per event, however often it fires
+            created      REAL NOT NULL,
+            due          REAL NOT NULL,     -- not before: batching window, then backoff
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            status       TEXT NOT NULL DEFAULT 'waiting'
+                         CHECK (status IN ('waiting', 'sent', 'failed', 'dropped')),
+            error        TEXT,
+            done         REAL
+        );
+        CREATE INDEX outbox_status_due ON outbox (status, due);
+        CREATE TABLE subscriptions (
+            id         INTEGER PRIMARY KEY,
+            comment    TEXT NOT NULL UNIQUE,  -- replies to this comment are mailed
+            email      TEXT,                  -- private: erased on unsubscribe and by purge
+            status     TEXT NOT NULL DEFAULT 'unconfirmed'
+                       CHECK (status IN ('unconfirmed', 'confirmed', 'ended')),
+            created    REAL NOT NULL,
+            confirmed  REAL,
+            ended      REAL
+        );
+        CREATE TABLE used_links (signature TEXT PRIMARY KEY, used REAL NOT NULL);
     """),
 )
 
@@ -175,6 +204,7 @@ class Submission:
     website: str | None = None
     email: str | None = None
     ip: str | None = None
+    notify: bool = False  # "E-mail me when someone replies" (needs email)
 
 
 @dataclass
@@ -271,14 +301,19 @@ class Store:
     # -- writing --------------------------------------------------------------------------
 
     def add_pending(self, comment: Comment, email: str | None = None,
-                    ip: str | None = None, created: float | None = None) -> bool:
+                    ip: str | None = None, created: float | None = None,
+                    notify_author: bool = False) -> bool:
         """Queue a comment (typically an imported one) for moderation.
 
         Returns False, adding nothing, when a row with the same (source, source_id) or the
-        same id is already there: imports are idempotent.
+        same id is already there: imports are idempotent. Imports tell the author nothing
+        unless `notify_author` asks for it.
         """
         with self.transaction():
-            return self._insert(comment, email, ip, created)
+            added = self._insert(comment, email, ip, created)
+            if added and notify_author:
+                notify.pending_added(self, comment.id)
+            return added
 
     def _insert(self, comment: Comment, email, ip, created: float | None,
                 status: str = "pending") -> bool:
@@ -327,6 +362,7 @@ class Store:
                               date=when, body=sub.body, reply_to=sub.reply_to,
                               website=sub.website, source="web")
             if self._insert(comment, sub.email, sub.ip, now):
+                notify.pending_added(self, comment.id, subscribe=sub.notify)
                 return comment.id, auto
         raise RuntimeError("could not find a free comment id")
 
@@ -351,6 +387,7 @@ class Store:
         erased = self.conn.execute(
             "UPDATE comments SET email = NULL, ip = NULL WHERE status != 'pending' AND "
             "moderated < ? AND (email IS NOT NULL OR ip IS NOT NULL)", (cutoff,)).rowcount
+        notify.purge(self, retention_days, now)
         return erased, deleted
 
     # -- reading --------------------------------------------------------------------------
