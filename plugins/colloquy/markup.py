@@ -41,7 +41,8 @@ _libc = ctypes.CDLL(None)  # cmark's default allocator is the C library's
 _libc.free.argtypes = [ctypes.c_void_p]
 _lib.cmark_gfm_core_extensions_ensure_registered()
 _EXTENSIONS = [_lib.cmark_find_syntax_extension(name.encode()) for name in EXTENSIONS]
-_OPTIONS = Options.CMARK_OPT_DEFAULT
+# SMART: curly quotes, dashes and ellipses, as Python-Markdown's smarty gives the essays.
+_OPTIONS = Options.CMARK_OPT_DEFAULT | Options.CMARK_OPT_SMART
 
 # Block containers opened on one line (`> > > …`, `- - - …`) past this depth are dropped
 # before cmark-gfm sees them: its cost grows with the square of such a run (`> ` 100,000
