@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from colloquy.comments import Comment
-from colloquy.store import Limits, Refused, Store, Submission, Writer, default_store_path
+from colloquy.store import (MIGRATIONS, Duplicate, Limits, RateLimited, Store, Submission,
+                            default_store_path)
+from colloquy.writer import Writer
 
 
 def imported(source_id: str = "42", **overrides) -> Comment:
@@ -32,7 +34,8 @@ def test_opens_in_wal_with_full_sync_and_records_migrations(store):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     names = [row[0] for row in store.conn.execute("SELECT name FROM migrations")]
-    assert names == ["0001_comments"]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert names[0] == "0001_comments"
 
 
 def test_reopening_keeps_rows_salt_and_runs_no_migration_twice(tmp_path):
@@ -43,7 +46,8 @@ def test_reopening_keeps_rows_salt_and_runs_no_migration_twice(tmp_path):
     with Store(path) as second:
         assert second.salt == salt
         assert second.count() == 1
-        assert second.conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == 1
+        assert second.conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == \
+            len(MIGRATIONS)
 
 
 def test_add_pending_is_idempotent_on_source_and_source_id(store):
@@ -80,12 +84,15 @@ def test_rate_limit_and_duplicates_are_checked_in_the_transaction(store):
     with store.transaction():
         store.intake(Submission("e", "A", "one", ip="192.0.2.9"), limits, now)
         store.intake(Submission("e", "A", "two", ip="192.0.2.9"), limits, now)
-        with pytest.raises(Refused) as refused:
+        with pytest.raises(RateLimited) as refused:
             store.intake(Submission("e", "A", "three", ip="192.0.2.9"), limits, now)
-        assert refused.value.status == 429
-        with pytest.raises(Refused) as duplicate:
+        assert refused.value.limit == 2 and 0 < refused.value.wait <= 61
+        with pytest.raises(Duplicate):
             store.intake(Submission("e", "B", "  ONE ", ip="192.0.2.10"), limits, now)
-        assert duplicate.value.status == 409
+        # Invisible characters and trailing punctuation do not make a text new (#9).
+        for variant in ("o\u200bne", "One.", "ONE!!", "one\u00a0", "\u202eone"):
+            with pytest.raises(Duplicate):
+                store.intake(Submission("e", "C", variant, ip="192.0.2.11"), limits, now)
     # After the window the address may post again.
     with store.transaction():
         store.intake(Submission("e", "A", "three", ip="192.0.2.9"), limits, now + 61)
