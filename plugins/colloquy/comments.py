@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -316,7 +315,7 @@ def comment_path(comments_root: str | Path, essay: str, comment_id: str) -> Path
 
 
 def write_comment(comments_root: str | Path, comment: Comment, overwrite: bool = False) -> Path:
-    """Write a comment file atomically (temp file, fsync, rename). Return its path.
+    """Write a comment file atomically (files.atomic_write), with the umask's mode.
 
     Refuses to replace an existing file unless `overwrite`: a second import or a second
     approval must never clobber what the author may have edited by hand.
@@ -324,21 +323,9 @@ def write_comment(comments_root: str | Path, comment: Comment, overwrite: bool =
     if not ID_RE.fullmatch(comment.id) or not ID_RE.fullmatch(comment.essay):
         raise ValueError(f"unsafe comment id or essay slug: {comment.essay}/{comment.id}")
     target = comment_path(comments_root, comment.essay, comment.id)
-    if target.exists() and not overwrite:
-        raise FileExistsError(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".md", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(format_comment(comment))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-    return target
+    from .files import atomic_write  # the one atomic write: the umask's mode, fsynced
+
+    return atomic_write(target, format_comment(comment), exclusive=not overwrite)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -25,7 +25,7 @@ from pelican import __version__ as pelican_version
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from . import __version__, bundles, digest, feeds, markup, substance, settings as colloquy_settings
+from . import __version__, bundles, digest_pages, feeds, markup, substance, settings as colloquy_settings
 from .background import Batches, Forked, can_fork
 from .bundles import BundleStore, Preparer, Record, Summary
 from .cache import site_key
@@ -61,6 +61,15 @@ class EssayConversation:
     @property
     def records(self) -> list[Record]:
         return self.summary.records
+
+    def tallies(self) -> list[Comment]:
+        """The likes and reposts themselves (who, when, from where), oldest first, for the
+        theme's list of them; read from the bundle only when the essay has any."""
+        if not (self.summary.likes or self.summary.reposts):
+            return []
+        bundle = self._store.load(self.summary.essay)
+        return sorted((c for c in bundle.comments if c.is_tally),
+                      key=lambda c: (c.date, c.id)) if bundle else []
 
     def sections(self) -> dict[str, list[Markup]]:
         """Each section's threads as HTML, read from the bundle (not kept afterwards)."""
@@ -140,7 +149,7 @@ class ColloquyGenerator(Generator):
             essay.conversation = EssayConversation(summary, self.store)
         # Follow-up links, the digest weeks and "featured" marks, from the summaries'
         # scored records; before the writer forks, so both processes see them.
-        self.digest = digest.prepare(self)
+        self.digest = digest_pages.prepare(self.context, self.summaries, self.settings, self.path)
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         self._batches = Batches(shared=self.parallel)
         if self.parallel:
@@ -187,10 +196,10 @@ class ColloquyGenerator(Generator):
             self._macro_module = self.env.get_template("_conversation.html").make_module(values)
         macros, essay = self._macro_module, {"slug": root.essay}
         messages = {c.id: macros.message(c, essay) for c in root.walk()}  # each made once
-        capped = str(macros.comment(root, essay, self.max_depth, messages=messages))
-        if max(c.depth for c in root.walk()) < self.max_depth:
-            return capped, capped
-        return capped, str(macros.comment(root, essay, UNCAPPED, messages=messages))
+        # The thread page differs from the essay page even when nothing is capped: it
+        # carries each comment's reply form and no link to itself.
+        return (str(macros.thread(root, essay, self.max_depth, messages=messages)),
+                str(macros.thread(root, essay, UNCAPPED, messages=messages, page="thread")))
 
     # -- output ------------------------------------------------------------------------
 
@@ -210,7 +219,9 @@ class ColloquyGenerator(Generator):
         info = self._feed_info()
         write_site_feeds(info, self.urls, list(self.context.get("articles", [])), self.store,
                          self.colloquy["COLLOQUY_FEED_ITEMS"], outputs)
-        digest.write_output(self, output.writer, outputs, info, self.digest)  # digest/
+        digest_pages.write_pages(self.digest.weeks, self.get_template, self.context,  # digest/
+                                 output.writer, outputs, info,
+                                 self.colloquy["COLLOQUY_DIGEST_FEED_ITEMS"])
         outputs.save()
         if self._temporary:
             shutil.rmtree(self._temporary, ignore_errors=True)
