@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .importers.command import register as register_import
 
     register_import(commands)
+    from .webmention.commands import add_commands as add_webmention_commands
+
+    add_webmention_commands(commands)
     return parser
 
 

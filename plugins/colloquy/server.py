@@ -27,6 +27,7 @@ from . import posts
 from .headers import SecurityHeaders
 from .intake import Intake, SiteIndex  # noqa: F401  (SiteIndex: part of this module's surface)
 from .pages import SitePages
+from .webmention import endpoint as webmention_endpoint
 
 logger = logging.getLogger("colloquy.intake")
 
@@ -46,14 +47,17 @@ def create_app(settings: dict) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         task = asyncio.create_task(purge_daily(intake))
+        webmentions = asyncio.create_task(webmention_endpoint.worker(intake))
         try:
             yield
         finally:
             task.cancel()
+            webmentions.cancel()
             intake.stop()
 
     routes = [
         *posts.routes(intake),
+        *webmention_endpoint.routes(intake),
         Mount("/", app=SitePages(intake)),  # last: every path no route above took
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
