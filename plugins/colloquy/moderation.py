@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import builds, settings as colloquy_settings, text
+from . import builds, notify, settings as colloquy_settings, text
 from .comments import comment_path, parse_comment, write_comment
 from .errors import ColloquyError
 from .settings import comments_root
@@ -43,6 +43,7 @@ def publish(store: Store, root: Path, comment_id: str, auto: bool = False) -> Pa
                                 "and approve again") from None
     with store.transaction():
         store.set_status(row.id, "approved", time.time(), auto=auto)
+        notify.published(store, row.id)
     return target
 
 
