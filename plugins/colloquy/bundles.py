@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Callable
 
 from . import markup, substance
+from .background import Batches
 from .comments import Comment, parse_comment
 from .errors import CommentFileError
 from .threads import Conversation, build_conversations
 
 EXCERPT_CHARS = 280
+FOLDER_BATCH = 10  # comment folders claimed at a time when both processes prepare
 FORMAT = 2  # of the bundle files: part of the site's key, so older caches are not read
 # A missing, torn or foreign cache file only costs a slower build.
 UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError)
@@ -190,21 +192,24 @@ class Preparer:
     decorate: Callable[[Conversation], None]
     render_thread: Callable[[Comment], tuple[str, str]]
 
-    def prepare_all(self, comments_root: Path) -> dict[str, Summary]:
+    def prepare_all(self, comments_root: Path, batches: Batches) -> dict[str, Summary]:
+        """Summaries of the comment folders this process claims from `batches` (all of
+        them when it is the only one): unchanged folders reuse last build's bundle. The
+        caller saves the index once every process is done."""
         previous = self.store.load_index()
         summaries = {}
         folders = []
         if comments_root.is_dir():
             folders = sorted(p for p in comments_root.iterdir()
                              if p.is_dir() and not p.name.startswith("."))
-        for folder in folders:
-            key = folder_key(folder, self.site_key)
-            old = previous.get(folder.name)
-            if old is not None and old.key == key and self.store.path(folder.name).exists():
-                summaries[folder.name] = old
-            else:
-                summaries[folder.name] = self.prepare(folder, key)
-        self.store.save_index(summaries)
+        while (start := batches.claim(FOLDER_BATCH)) < len(folders):
+            for folder in folders[start:start + FOLDER_BATCH]:
+                key = folder_key(folder, self.site_key)
+                old = previous.get(folder.name)
+                if old is not None and old.key == key and self.store.path(folder.name).exists():
+                    summaries[folder.name] = old
+                else:
+                    summaries[folder.name] = self.prepare(folder, key)
         return summaries
 
     def prepare(self, folder: Path, key: str, exclude: frozenset[str] = frozenset()) -> Summary:

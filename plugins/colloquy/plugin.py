@@ -117,8 +117,9 @@ class ColloquyGenerator(Generator):
         self.preparer = Preparer(self.store, self.site_key, self.max_depth,
                                  self.decorate, self._render_thread)
         # Generators are all made before any reads content: prepare the comments now,
-        # in a second process, while Pelican reads the essays. The child leaves its
-        # summaries on disk.
+        # in a second process, while Pelican reads the essays; once Pelican has read
+        # them, its process prepares what the worker has not reached yet.
+        self._folders = Batches(shared=self.parallel)
         self._reading = Forked(self.parallel, self._prepare)
         self._writing: Forked | None = None
 
@@ -135,17 +136,18 @@ class ColloquyGenerator(Generator):
 
     # -- context -----------------------------------------------------------------------
 
-    def _prepare(self) -> None:
-        self.summaries = self.preparer.prepare_all(self.comments_root)
+    def _prepare(self) -> dict[str, Summary]:
+        return self.preparer.prepare_all(self.comments_root, self._folders)
 
     def generate_context(self):
         essays = {essay.slug: essay for essay in self._essays()}
+        mine = self._prepare() if self.parallel else {}  # help the worker finish
         try:
-            self._reading.result()
+            theirs = self._reading.result()
         except ChildProcessError as exc:
             raise ColloquyError(f"colloquy: {exc}") from None
-        if self.parallel:  # the worker left its summaries in the store
-            self.summaries = self.store.load_index()
+        self.summaries = dict(sorted((theirs | mine).items()))
+        self.store.save_index(self.summaries)
         self.problems = self._cross_folder_problems(essays)
         for summary in self.summaries.values():
             self.problems.extend(summary.problems)
