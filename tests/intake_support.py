@@ -75,14 +75,14 @@ def running_app(settings: dict):
     """create_app(settings) on uvicorn in a thread, on a real loopback socket."""
     import uvicorn
 
-    from colloquy.server import create_app
+    from colloquy.server import LIMITS, create_app
 
     app = create_app(settings)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False,
-                                           access_log=False))
+                                           access_log=False, **LIMITS))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -138,3 +138,55 @@ def test_approve_with_rebuild_shows_the_reply_under_its_parent(site, capsys):
                         "[contains(@class, 'replies')]//*[@id='c-wordpress-7']")
     assert nested and "slowly" in nested[0].text_content()
     assert b"old@example.org" not in (site.output / "essays/on-listening/index.html").read_bytes()
+
+
+# -- #9: the moderator's terminal, and file modes -------------------------------------------
+
+HOSTILE = {
+    "clear screen": "\x1b[2J\x1b[H",
+    "window title": "\x1b]0;owned\x07",
+    "clipboard (OSC 52)": "\x1b]52;c;cm0gLXJmIH4=\x07",
+    "carriage return": "innocent\rEVIL OVERWRITES",
+    "backspaces": "good\x08\x08\x08\x08bad!",
+    "8-bit CSI": "\x9b2J",
+    "bidi flip": "\u202egnp.exe",
+}
+
+
+def test_pending_shows_escape_sequences_escaped(fake, capsys):
+    conf = fake.settings_file()
+    with Store(default_store_path(fake.settings())) as store:
+        for number, (what, sequence) in enumerate(HOSTILE.items()):
+            # Imports reach the store without the intake's cleaning: the listing is the
+            # last line of defence.
+            store.add_pending(Comment(id=f"import-{number}", essay="first-essay",
+                                      author=f"Name {sequence}",
+                                      date=datetime(2026, 9, 2, tzinfo=timezone.utc),
+                                      body=f"Body {sequence} end", source="wordpress",
+                                      source_id=str(number)),
+                              email=f"x{sequence}@example.org")
+    for flags in ([], ["--full"]):
+        assert run(conf, "pending", *flags) == 0
+        out = capsys.readouterr().out
+        for character in out:
+            assert character in "\n\t" or not (ord(character) < 32 or 0x7f <= ord(character) < 0xa0), \
+                repr(character)
+        assert "\u202e" not in out and "\\u202e" in out
+        assert "\\x1b]52;c;cm0gLXJmIH4=\\x07" in out
+        assert "innocent\\x0dEVIL OVERWRITES" in out
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_approved_files_get_the_umasks_mode(fake, umask, mode):
+    import os
+
+    conf = fake.settings_file()
+    with Store(default_store_path(fake.settings())) as store:
+        comment_id = queue(store)
+    old = os.umask(umask)
+    try:
+        assert run(conf, "approve", comment_id) == 0
+    finally:
+        os.umask(old)
+    [path] = (fake.content / "comments" / "first-essay").glob("*.md")
+    assert path.stat().st_mode & 0o777 == mode

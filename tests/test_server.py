@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
 import time
+from urllib.parse import quote
 
 import httpx
 import lxml.html
@@ -37,7 +39,9 @@ def fields(**overrides) -> dict:
 
 
 def post_json(base: str, headers=None, **overrides) -> httpx.Response:
-    return httpx.post(f"{base}/intake/comments", json=fields(**overrides), headers=headers)
+    # json.dumps escapes what UTF-8 cannot carry (a lone surrogate travels as \\ud800).
+    return httpx.post(f"{base}/intake/comments", content=json.dumps(fields(**overrides)),
+                      headers={"content-type": "application/json", **(headers or {})})
 
 
 def post_form(base: str, headers=None, **overrides) -> httpx.Response:
@@ -69,11 +73,19 @@ def test_form_post_lands_back_on_the_page_with_the_pending_notice(fake):
         response = post_form(base, headers={"referer": page, "origin": base})
         assert response.status_code == 303
         location = response.headers["location"]
-        assert location == f"/essays/{ESSAY}/?comment=pending#comment-notice"
+        assert location.startswith(f"/essays/{ESSAY}/?comment=pending.")
+        assert location.endswith("#comment-notice")
         landed = httpx.get(base + location)
+        # Anyone can type ?comment=pending; only the signed mark of a real post counts (#14).
+        typed = httpx.get(f"{base}/essays/{ESSAY}/?comment=pending")
+        forged = httpx.get(base + location.replace("pending.", "published.", 1))
+        elsewhere = httpx.get(base + location.replace(ESSAY, "second-essay", 1))
     assert landed.status_code == 200
     notice = lxml.html.fromstring(landed.text).get_element_by_id("comment-notice")
     assert "awaiting moderation" in notice.text_content()
+    for page in (typed, forged, elsewhere):
+        assert page.status_code == 200
+        assert lxml.html.fromstring(page.text).xpath("//*[@id='comment-notice']") == []
 
 
 def test_served_pages_carry_a_fresh_valid_token_and_are_not_cached(fake):
@@ -115,14 +127,19 @@ def test_honeypot_field_is_refused(fake):
 
 
 @pytest.mark.parametrize("make_token, reason", [
-    (lambda: None, "missing"),
-    (lambda: tokens.PLACEHOLDER, "missing"),
-    (lambda: "v1.123.abc.notasignature", "does not match"),
-    (lambda: token("second-essay"), "does not match"),
+    (lambda: None, "did not come from this site"),
+    (lambda: tokens.PLACEHOLDER, "did not come from this site"),
+    (lambda: "v1.123.abc.notasignature", "another page or another site"),
+    (lambda: token("second-essay"), "another page or another site"),
     (lambda: token(age=0), "too quickly"),
     (lambda: token(age=3 * 24 * 3600), "expired"),
     (lambda: tokens.issue(b"another-secret-0123456789", ESSAY, time.time() - 10),
-     "does not match"),
+     "another page or another site"),
+    # #9: digits of another script, 4,300+ digits, a lone surrogate, non-ASCII signature
+    (lambda: "v1.\u0661\u0662\u0663.abc.def", "damaged"),
+    (lambda: "v1." + "9" * 5000 + ".abc.def", "damaged"),
+    (lambda: "v1.123.abc.\ud800", "damaged"),
+    (lambda: "v1.123.abc.sig\u00e9", "damaged"),
 ])
 def test_bad_form_tokens_are_refused(fake, make_token, reason):
     with running_app(fake.settings()) as (base, _):
@@ -404,7 +421,8 @@ def test_form_post_returns_to_its_own_page_only(fake, referer, lands_on):
         absolute = referer if referer.startswith("http") else base + referer
         response = post_form(base, headers={"referer": absolute}, body=f"Via {referer}")
     assert response.status_code == 303
-    assert response.headers["location"] == f"{lands_on}?comment=pending#comment-notice"
+    location = response.headers["location"]
+    assert location.split("?")[0] == lands_on and location.endswith("#comment-notice")
 
 
 def test_head_and_unknown_pages(fake):
@@ -445,3 +463,22 @@ def test_multipart_forms_are_accepted_too(fake):
                               headers={"accept": "application/json"})
     assert response.status_code == 202
     assert stored(fake)[response.json()["id"]].body == "Multipart words."
+
+
+def test_an_essay_with_any_slug_pelican_allows_takes_comments(fake):
+    slug = "Über_Café-2"  # SLUGIFY_USE_UNICODE and SLUGIFY_PRESERVE_CASE allow it
+    fake.add_essay(slug)
+    with running_app(fake.settings()) as (base, _):
+        page = httpx.get(f"{base}/essays/{slug}/")
+        form_token = lxml.html.fromstring(page.text).xpath("//input[@name='token']/@value")[0]
+        assert tokens.verify(SECRET.encode(), form_token, slug, 0, 60) >= 0
+        as_json = post_json(base, essay=slug, token=token(slug))
+        as_form = post_form(base, essay=slug, token=token(slug), body="Another reply.",
+                            headers={"referer": f"{base}/essays/{quote(slug)}/"})
+        landed = httpx.get(base + as_form.headers["location"])
+        hidden = post_json(base, essay=".git", token=token(".git"))
+    assert as_json.status_code == 202
+    assert as_form.status_code == 303 and landed.status_code == 200
+    assert lxml.html.fromstring(landed.text).get_element_by_id("comment-notice") is not None
+    assert hidden.status_code == 404
+    assert {row.essay for row in stored(fake).values()} == {slug}

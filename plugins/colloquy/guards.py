@@ -2,7 +2,12 @@
 
 Each guard raises `Refused(status, message)` with a message written for the person who
 typed the comment. The stateful guards (per-address rate limit, duplicates) live in the
-store, where they run inside the same transaction as the insert.
+store, where they run inside the same transaction as the insert; intake.py turns what
+they raise into a Refused.
+
+Every field passes the one rule for text from outside (colloquy/text.py) before it is
+judged: a name is `clean_name`d (bidi controls and invisible characters go; nothing
+visible left is no name), a body `clean`ed (nothing a feed cannot carry).
 """
 
 from __future__ import annotations
@@ -11,18 +16,41 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from . import slugs, text
 from .comments import ID_RE, is_http_url
-from .store import Refused, Submission
+from .store import Submission
 
 HONEYPOT = "leave_empty"  # hidden from people by CSS; bots fill every field
+FIELDS = ("essay", "reply_to", "author", "website", "email", "body", "token", HONEYPOT)
 EMAIL_RE = re.compile(r"[^@\s<>\"']{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 LINK_RE = re.compile(r"https?://|\bwww\.|\]\(\s*(?!https?://)", re.IGNORECASE)
+MAX_SLUG = 200
 MAX_WEBSITE = 300
 MAX_EMAIL = 254
 
 
-def one_line(value: str) -> str:
-    return " ".join(value.split())
+class Refused(Exception):
+    """A request the intake refuses: an HTTP status and a message for the person."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+class Invalid(Refused):
+    """Every problem of a form at once (422), so the reader fixes them in one go."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(422, " ".join(problems))
+        self.problems = problems
+
+
+def is_essay_name(essay: str) -> bool:
+    """A slug Pelican could have given (whatever it allows, as long as it can be a folder
+    name); whether that essay exists is the site index's question."""
+    return len(essay) <= MAX_SLUG and slugs.is_folder_name(essay)
 
 
 def count_links(body: str) -> int:
@@ -36,39 +64,52 @@ def check_honeypot(fields: dict[str, str]) -> None:
                       "'Leave this empty' and send again.")
 
 
-def submission(fields: dict[str, str], ip: str | None, cfg: dict) -> Submission:
-    """Validate the form fields (everything but token, origin and the store's guards)."""
+def submission(fields: dict[str, str], ip: str | None, cfg: dict,
+               author_name: str = "") -> Submission:
+    """Validate the form fields (everything but token, origin and the store's guards).
+
+    `author_name` is the essay author's (AUTHOR): a name that reads the same once
+    invisible characters, case and spacing are set aside is refused, since nothing
+    on the form proves who sent it. Every problem is reported at once (`Invalid`).
+    """
     essay = fields.get("essay", "").strip()
-    if not ID_RE.fullmatch(essay):
+    if not is_essay_name(essay):
         raise Refused(404, "This comment names no essay that exists here.")
     reply_to = fields.get("reply_to", "").strip() or None
     if reply_to is not None and not ID_RE.fullmatch(reply_to):
         raise Refused(404, "The comment you are replying to does not exist on this essay.")
-    author = one_line(fields.get("author", ""))
+    problems: list[str] = []
+    author = text.clean_name(fields.get("author", ""))
     if not author:
-        raise Refused(422, "Please give a name: it is shown with your comment.")
-    if len(author) > cfg["COLLOQUY_MAX_NAME_CHARS"]:
-        raise Refused(422, f"Your name is {len(author)} characters long; the limit is "
-                      f"{cfg['COLLOQUY_MAX_NAME_CHARS']}.")
-    website = fields.get("website", "").strip() or None
+        problems.append("Please give a name with at least one visible letter: it is "
+                        "shown with your comment.")
+    elif len(author) > cfg["COLLOQUY_MAX_NAME_CHARS"]:
+        problems.append(f"Your name is {len(author)} characters long; the limit is "
+                        f"{cfg['COLLOQUY_MAX_NAME_CHARS']}.")
+    elif author_name and text.comparable(author) == text.comparable(author_name):
+        problems.append(f"“{author}” is the name of this site's author; please sign with "
+                        "your own name.")
+    website = text.clean_line(fields.get("website", "")) or None
     if website is not None and (len(website) > MAX_WEBSITE or not is_http_url(website)):
-        raise Refused(422, "Your website must be a web address starting with http:// or "
-                      f"https:// (at most {MAX_WEBSITE} characters), or left empty.")
-    email = fields.get("email", "").strip() or None
+        problems.append("Your website must be a web address starting with http:// or "
+                        f"https:// (at most {MAX_WEBSITE} characters), or left empty.")
+    email = text.clean_line(fields.get("email", "")) or None
     if email is not None and (len(email) > MAX_EMAIL or not EMAIL_RE.fullmatch(email)):
-        raise Refused(422, "That e-mail address does not look right; correct it or leave it "
-                      "empty (it is optional and never shown).")
-    body = fields.get("body", "").replace("\r\n", "\n").replace("\x00", "").strip()
-    if not body:
-        raise Refused(422, "Please write something: the comment is empty.")
+        problems.append("That e-mail address does not look right; correct it or leave it "
+                        "empty (it is optional and never shown).")
+    body = text.clean(fields.get("body", "")).strip()
     limit = cfg["COLLOQUY_MAX_BODY_CHARS"]
-    if len(body) > limit:
-        raise Refused(422, f"Your comment is {len(body):,} characters long; the limit is "
-                      f"{limit:,}. Shorten it, or write a response on your own site.")
     links = count_links(body)
-    if links > cfg["COLLOQUY_MAX_LINKS"]:
-        raise Refused(422, f"Your comment has {links} links; at most "
-                      f"{cfg['COLLOQUY_MAX_LINKS']} are allowed.")
+    if not text.is_visible(body):
+        problems.append("Please write something: the comment is empty.")
+    elif len(body) > limit:
+        problems.append(f"Your comment is {len(body):,} characters long; the limit is "
+                        f"{limit:,}. Shorten it, or write a response on your own site.")
+    elif links > cfg["COLLOQUY_MAX_LINKS"]:
+        problems.append(f"Your comment has {links} links; at most "
+                        f"{cfg['COLLOQUY_MAX_LINKS']} are allowed.")
+    if problems:
+        raise Invalid(problems)
     return Submission(essay=essay, author=author, body=body, reply_to=reply_to,
                       website=website, email=email, ip=ip)
 
@@ -100,10 +141,12 @@ def check_origin(headers, allowed: set[str], host: str | None) -> None:
     claimed = claimed.strip().lower()
     if claimed in allowed:
         return
-    if host and claimed != "null" and urlsplit(claimed).netloc == host.lower():
+    claimed_origin = origin_of(claimed)  # None for anything unparsable ("http://[::1")
+    if host and claimed_origin and urlsplit(claimed_origin).netloc == host.lower():
         return
-    raise Refused(403, f"This form was sent from another site ({claimed[:100]}); comments "
-                  "can only be sent from this site's own pages.")
+    shown = text.clean_line(claimed)[:100]
+    raise Refused(403, f"This form was sent from another site ({shown}); comments can only "
+                  "be sent from this site's own pages.")
 
 
 def client_ip(peer: str | None, headers, trusted: frozenset[str]) -> str | None:

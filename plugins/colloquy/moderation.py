@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 import textwrap
 import threading
@@ -19,17 +18,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import settings as colloquy_settings
+from . import builds, settings as colloquy_settings, text
 from .comments import comment_path, parse_comment, write_comment
 from .errors import ColloquyError
+from .settings import comments_root
 from .store import Store, StoredComment, default_store_path
 
 logger = logging.getLogger("colloquy.moderation")
-
-
-def comments_root(settings: dict) -> Path:
-    cfg = colloquy_settings.resolve(settings)
-    return Path(settings.get("PATH") or "content") / cfg["COLLOQUY_COMMENTS_DIR"]
 
 
 def publish(store: Store, root: Path, comment_id: str, auto: bool = False) -> Path:
@@ -70,20 +65,10 @@ def purge(store: Store, settings: dict) -> tuple[int, int]:
         return store.purge(days, time.time())
 
 
-def rebuild(settings: dict) -> int:
-    """Build the site once with the same settings file `colloquy` was given."""
-    settings_file = settings.get("colloquy_settings_file")
-    if settings_file:
-        return subprocess.call([sys.executable, "-m", "pelican", "-s", settings_file])
-    from pelican import Pelican  # no file known (library use): build in this process
-
-    Pelican(settings).run()
-    return 0
-
-
 class Rebuilder:
     """Rebuilds in the background after auto-approvals, one build at a time, coalescing
-    requests that arrive while a build runs."""
+    requests that arrive while a build runs. Each build goes to a fresh folder and is
+    swapped in only if it succeeds (builds.py): a failed one never reaches readers."""
 
     def __init__(self, settings: dict):
         self.settings = settings
@@ -98,8 +83,9 @@ class Rebuilder:
             self.wanted.wait()
             self.wanted.clear()
             try:
-                if rebuild(self.settings) != 0:
-                    logger.error("rebuild after auto-approval failed; run `colloquy build`")
+                if not builds.build(self.settings, echo=False):
+                    logger.error("rebuild after auto-approval failed; the site served is the "
+                                 "previous one (see `colloquy pending`)")
             except Exception:
                 logger.exception("rebuild after auto-approval failed")
 
@@ -117,38 +103,43 @@ def age(created: float, now: float) -> str:
 
 def format_pending(rows: list[StoredComment], store: Store, root: Path, now: float,
                    full: bool = False, width: int = 78) -> str:
+    """The listing. Everything a commenter wrote passes through `text.for_terminal`:
+    an escape sequence in a name or body is shown as `\\x1b[...`, never obeyed (it
+    could clear the screen, retitle the window, hide a line or fill the clipboard)."""
     if not rows:
         return "No comments are waiting for moderation."
+    safe = text.for_terminal
     plural = "comment is" if len(rows) == 1 else "comments are"
     out = [f"{len(rows)} {plural} waiting for moderation (oldest first):", ""]
     for row in rows:
-        where = f"on {row.essay}"
+        where = f"on {safe(row.essay)}"
         if row.reply_to:
             parent = store.get(row.reply_to)
+            reply_to = safe(row.reply_to)
             if comment_path(root, row.essay, row.reply_to).exists():
-                where += f", replying to {row.reply_to}"
+                where += f", replying to {reply_to}"
             elif parent is not None:
-                where += f", replying to {row.reply_to} (itself still {parent.status})"
+                where += f", replying to {reply_to} (itself still {parent.status})"
             else:
-                where += f", replying to {row.reply_to} (missing: it will show as top-level)"
-        out.append(f"{row.id}  {where}")
-        who = row.author
+                where += f", replying to {reply_to} (missing: it will show as top-level)"
+        out.append(f"{safe(row.id)}  {where}")
+        who = safe(row.author)
         if row.email:
-            who += f" <{row.email}>"
+            who += f" <{safe(row.email)}>"
         details = [who]
         if row.website:
-            details.append(row.website)
+            details.append(safe(row.website))
         if row.ip:
-            details.append(f"ip {row.ip}")
+            details.append(f"ip {safe(row.ip)}")
         if row.source != "web":
-            details.append(f"imported from {row.source}")
+            details.append(f"imported from {safe(row.source)}")
         if row.kind != "comment":
-            details.append(row.kind)
+            details.append(safe(row.kind))
         details.append(age(row.created, now))
         out.append("  " + " · ".join(details))
         body = row.body if full else _excerpt(row.body)
-        for paragraph in body.splitlines() or [""]:
-            wrapped = textwrap.wrap(paragraph, width - 4) or [""]
+        for paragraph in body.split("\n"):
+            wrapped = textwrap.wrap(safe(paragraph), width - 4) or [""]
             out.extend("  | " + line for line in wrapped)
         out.append("")
     out.append("Approve with `colloquy approve ID...`, reject with `colloquy reject ID...`.")
@@ -156,19 +147,19 @@ def format_pending(rows: list[StoredComment], store: Store, root: Path, now: flo
 
 
 def _excerpt(body: str, limit: int = 400) -> str:
-    lines = body.strip().splitlines()
-    text = "\n".join(lines[:6])
-    if len(text) > limit:
-        text = text[:limit].rstrip() + " …"
+    lines = body.strip().split("\n")
+    shown = "\n".join(lines[:6])
+    if len(shown) > limit:
+        shown = shown[:limit].rstrip() + " …"
     elif len(lines) > 6:
-        text += "\n…"
-    return text
+        shown += "\n…"
+    return shown
 
 
 # -- CLI commands ----------------------------------------------------------------------
 
 def _open(args) -> tuple[dict, Store]:
-    from .cli import load_site_settings
+    from .config import load_site_settings
 
     settings = load_site_settings(args.settings)
     return settings, Store(default_store_path(settings))
@@ -184,6 +175,9 @@ def cmd_pending(args) -> int:
         else:
             print(format_pending(rows, store, comments_root(settings), time.time(),
                                  full=args.full))
+            failed_build = builds.failure_note(settings)
+            if failed_build:
+                print("\n" + failed_build)
     return 0
 
 
@@ -204,8 +198,8 @@ def cmd_approve(args) -> int:
                 continue
             try:
                 path = publish(store, root, comment_id)
-            except ColloquyError as exc:
-                print(f"colloquy: {exc}", file=sys.stderr)
+            except (ColloquyError, ValueError, OSError) as exc:  # this one fails, not the rest
+                print(f"colloquy: {comment_id}: {text.for_terminal(str(exc))}", file=sys.stderr)
                 failures += 1
                 continue
             published += 1
@@ -218,8 +212,9 @@ def cmd_approve(args) -> int:
         colloquy_settings.resolve(settings)["COLLOQUY_REBUILD"]
     if published and wants_rebuild:
         print("Rebuilding the site…", flush=True)
-        if rebuild(settings) != 0:
-            print("colloquy: the rebuild failed; see the messages above", file=sys.stderr)
+        if not builds.build(settings):
+            print("colloquy: the rebuild failed; the site in the output folder is the "
+                  "previous one. See the messages above.", file=sys.stderr)
             return 1
     elif published:
         print("Rebuild the site to show them (`colloquy build`, or use --rebuild).")

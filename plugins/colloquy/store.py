@@ -4,7 +4,7 @@ SQLite in WAL mode with `synchronous=FULL`: a COMMIT returns only after the WAL 
 fsynced, so a comment the server has acknowledged survives a killed process (and a
 power cut on an honest disk). All writes go through one connection, inside
 `BEGIN IMMEDIATE`; the intake server funnels them through one writer thread
-(`Writer`) that commits a batch of concurrent posts at once and answers each post only
+(`writer.Writer`) that commits a batch of concurrent posts at once and answers each post only
 after that commit. Schema changes are named migrations, recorded in `migrations`.
 
 Web comments and imported ones share the `comments` table: imports carry
@@ -13,19 +13,16 @@ Web comments and imported ones share the `comments` table: imports carry
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-import queue
 import secrets
 import sqlite3
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
 
+from . import text
 from .comments import Comment
 
 STATUSES = ("pending", "approved", "rejected")
@@ -96,12 +93,8 @@ def default_store_path(pelican_settings: dict) -> Path:
 
 
 def new_comment_id(when: datetime) -> str:
-    """`<yyyymmdd>-<hhmmss>-<6 hex>` in UTC, as DESIGN.md asks for new comments."""
+    """`<yyyymmdd>-<hhmmss>-<6 hex>` in UTC, the form new comments take (docs/comments.md)."""
     return when.astimezone(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-
-
-def normalise_body(body: str) -> str:
-    return " ".join(body.casefold().split())
 
 
 @dataclass
@@ -159,14 +152,16 @@ class Limits:
     auto_approve_after: int = 0  # approved comments that make a commenter trusted; 0: off
 
 
-class Refused(Exception):
-    """A submission the store refuses (rate limit, duplicate): status and a message."""
+class RateLimited(Exception):
+    """Too many comments from one address in the window; `wait` seconds until the next."""
 
-    def __init__(self, status: int, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
+    def __init__(self, limit: int, window: float, wait: int):
+        super().__init__(f"{limit} comments in {window} s; retry in {wait} s")
+        self.limit, self.window, self.wait = limit, window, wait
+
+
+class Duplicate(Exception):
+    """The same text was already sent to this essay within the duplicate window."""
 
 
 class Store:
@@ -238,7 +233,7 @@ class Store:
         return hashlib.sha256((self.salt + email.strip().casefold()).encode("utf-8")).hexdigest()
 
     def body_hash(self, essay: str, body: str) -> str:
-        return hashlib.sha256(f"{essay}\n{normalise_body(body)}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{essay}\n{text.comparable(body)}".encode("utf-8")).hexdigest()
 
     # -- writing --------------------------------------------------------------------------
 
@@ -273,7 +268,7 @@ class Store:
         """Check the stateful guards and queue one web comment. Call inside a transaction.
 
         Returns (comment id, whether the returning-commenter rule approves it). Raises
-        Refused for the per-address rate limit and for a duplicate.
+        RateLimited for the per-address rate limit and Duplicate for a text already sent.
         """
         if limits.rate_limit and sub.ip:
             since = now - limits.rate_window
@@ -282,14 +277,11 @@ class Store:
                 "ORDER BY created LIMIT ?", (sub.ip, since, limits.rate_limit)).fetchall()
             if len(rows) >= limits.rate_limit:
                 wait = int(rows[0][0] + limits.rate_window - now) + 1
-                raise Refused(429, f"Too many comments from your address: at most "
-                              f"{limits.rate_limit} every {_duration(limits.rate_window)}. "
-                              f"Please try again in {_duration(wait)}.", retry_after=wait)
+                raise RateLimited(limits.rate_limit, limits.rate_window, wait)
         digest = self.body_hash(sub.essay, sub.body)
         if self.conn.execute("SELECT 1 FROM comments WHERE body_hash = ? AND created >= ? "
                              "LIMIT 1", (digest, now - limits.duplicate_window)).fetchone():
-            raise Refused(409, "This comment has already been sent to this essay; it is "
-                          "waiting for moderation or already published.")
+            raise Duplicate(sub.essay)
         auto = False
         email_hash = self.email_hash(sub.email)
         if limits.auto_approve_after and email_hash:
@@ -365,98 +357,3 @@ def _stored(row: sqlite3.Row) -> StoredComment:
     return StoredComment(**values)
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds} seconds"
-    if seconds < 7200:
-        return f"{round(seconds / 60)} minutes"
-    return f"{round(seconds / 3600)} hours"
-
-
-class Writer:
-    """One thread owns the store's writes; concurrent requests share its commits.
-
-    `await writer.run(fn)` queues `fn(store)`; the thread runs every queued function in
-    one `BEGIN IMMEDIATE` transaction, COMMITs, then runs each `after(result)` and only
-    then hands results back. So an answer always follows a durable commit (group commit).
-    An exception raised by one function is returned to its caller alone.
-    """
-
-    def __init__(self, store: Store, max_batch: int = 128):
-        self.store = store
-        self.max_batch = max_batch
-        self.queue: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=self._loop, name="colloquy-writer", daemon=True)
-        self.thread.start()
-
-    async def run(self, fn: Callable[[Store], Any],
-                  after: Callable[[Any], Any] | None = None) -> Any:
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self.queue.put((fn, after, loop, future))
-        return await future
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while True:
-            first = self.queue.get()
-            if first is None:
-                return
-            batch = [first]
-            stop = False
-            while len(batch) < self.max_batch:
-                try:
-                    item = self.queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            self._commit(batch)
-            if stop:
-                return
-
-    def _commit(self, batch) -> None:
-        outcomes: list[tuple[bool, Any]] = []
-        try:
-            self.store.conn.execute("BEGIN IMMEDIATE")
-            for fn, _after, _loop, _future in batch:
-                try:
-                    outcomes.append((True, fn(self.store)))
-                except Exception as exc:  # this caller's problem only
-                    outcomes.append((False, exc))
-            self.store.conn.execute("COMMIT")
-        except Exception as exc:  # nothing in this batch is committed
-            try:
-                self.store.conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            outcomes = [(False, exc)] * len(batch)
-        settled: dict[Any, list] = {}
-        for (fn, after, loop, future), (ok, value) in zip(batch, outcomes):
-            if ok and after is not None:
-                try:
-                    value = after(value)
-                except Exception as exc:
-                    ok, value = False, exc
-            settled.setdefault(loop, []).append((future, ok, value))
-        for loop, results in settled.items():  # one wake-up per event loop, not per post
-            try:
-                loop.call_soon_threadsafe(_settle_all, results)
-            except RuntimeError:  # that loop is closed: its callers are gone
-                pass
-
-
-def _settle_all(results: list) -> None:
-    for future, ok, value in results:
-        if future.done():  # the client went away; the comment is stored all the same
-            continue
-        if ok:
-            future.set_result(value)
-        else:
-            future.set_exception(value)

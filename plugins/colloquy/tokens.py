@@ -3,7 +3,11 @@
 A token says "this server handed out a form for this essay at this time":
 `v1.<issued unix seconds>.<nonce>.<signature>`, the signature being an HMAC-SHA256 of
 issued-at, essay and nonce under COLLOQUY_SECRET. Built pages carry PLACEHOLDER; the
-intake server swaps in a fresh token each time it serves a page (see server.py).
+intake server swaps in a fresh token each time it serves a page (see pages.py).
+
+The same secret signs the mark that brings a reader back to the page after a post
+(`?comment=<mark>`): the "awaiting moderation" notice shows only for a mark this server
+made in the last few minutes, not for any `?comment=pending` typed into an address.
 """
 
 from __future__ import annotations
@@ -12,14 +16,21 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import time
 from pathlib import Path
 
 from .errors import SettingError
+from .files import atomic_write
 
 PLACEHOLDER = "colloquy-form-token"
 SECRET_ENV = "COLLOQUY_SECRET"
+# Only ASCII, bounded fields: int() of 4,300 digits raises, and str.isdigit() accepts
+# digits of every script; compare_digest refuses non-ASCII text.
+TOKEN_RE = re.compile(r"v1\.([0-9]{1,12})\.([A-Za-z0-9_-]{1,32})\.([A-Za-z0-9_=-]{1,64})")
+MARK_RE = re.compile(r"(pending|published)\.([0-9]{1,12})\.([A-Za-z0-9_=-]{1,64})")
+MARK_MAX_AGE = 600
 
 
 def now() -> float:
@@ -49,20 +60,44 @@ def issue(secret: bytes, essay: str, issued: float | None = None) -> str:
 def verify(secret: bytes, token: str, essay: str, min_age: float, max_age: float) -> float:
     """Return the token's age in seconds, or raise TokenError saying what is wrong."""
     if not token or token == PLACEHOLDER:
-        raise TokenError("The form token is missing (the page was not served by the "
-                         "comment server).")
-    parts = token.split(".")
-    if len(parts) != 4 or parts[0] != "v1" or not parts[1].isdigit():
-        raise TokenError("The form token is malformed.")
-    issued, nonce, signature = int(parts[1]), parts[2], parts[3]
+        raise TokenError("This form did not come from this site's comment server, or its "
+                         "page was saved before sending.")
+    match = TOKEN_RE.fullmatch(token)
+    if not match:
+        raise TokenError("The form was damaged on its way (its hidden check field is not "
+                         "one this site makes).")
+    issued, nonce, signature = int(match[1]), match[2], match[3]
     if not hmac.compare_digest(_sign(secret, issued, essay, nonce), signature):
-        raise TokenError("The form token does not match this essay or this site.")
+        raise TokenError("This form belongs to another page or another site.")
     age = now() - issued
     if age > max_age:
         raise TokenError("The form has expired (it was opened too long ago).")
     if age < min_age:
-        raise TokenError("The form was sent too quickly after the page opened.")
+        raise TokenError("The form was sent a moment too quickly after the page opened.")
     return age
+
+
+def _mark_key(secret: bytes) -> bytes:
+    """A key of its own for marks, so that no mark can ever pass for a form token."""
+    return hmac.new(secret, b"colloquy notice mark", hashlib.sha256).digest()
+
+
+def mark(secret: bytes, essay: str, state: str, issued: float | None = None) -> str:
+    """The signed `?comment=` value that shows `state`'s notice on `essay`'s page."""
+    issued_at = int(now() if issued is None else issued)
+    return f"{state}.{issued_at}.{_sign(_mark_key(secret), issued_at, essay, state)}"
+
+
+def read_mark(secret: bytes, value: str, essay: str) -> str | None:
+    """The state a mark made by `mark` carries, or None if it is forged, for another
+    essay, or older than MARK_MAX_AGE."""
+    match = MARK_RE.fullmatch(value)
+    if not match:
+        return None
+    state, issued = match[1], int(match[2])
+    if not hmac.compare_digest(_sign(_mark_key(secret), issued, essay, state), match[3]):
+        return None
+    return state if 0 <= now() - issued <= MARK_MAX_AGE else None
 
 
 def load_secret(env: str, secret_file: Path) -> bytes:
@@ -84,9 +119,6 @@ def load_secret(env: str, secret_file: Path) -> bytes:
         existing = ""
     if len(existing) >= 32:
         return existing.encode("ascii")
-    secret_file.parent.mkdir(parents=True, exist_ok=True)
     generated = secrets.token_hex(32)
-    fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(generated + "\n")
+    atomic_write(secret_file, generated + "\n", mode=0o600)  # a secret: the owner's alone
     return generated.encode("ascii")
