@@ -192,10 +192,12 @@ def test_a_themed_404_page_and_a_favicon(talk):
     # Served at any path: every link and asset is absolute from the site's root.
     for href in [a.get("href") for a in page.cssselect("a, link")]:
         assert href.startswith(("#", f"{SITE}/")), href
-    icon = page.cssselect('link[rel="icon"]')[0].get("href")
-    assert icon == f"{SITE}/theme/favicon.svg"
+    icons = [link.get("href") for link in page.cssselect('link[rel="icon"]')]
+    assert icons == [f"{SITE}/theme/favicon.ico", f"{SITE}/theme/favicon.svg"]
     svg = (talk.output / "theme" / "favicon.svg").read_bytes()
     assert lxml.etree.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
+    ico = (talk.output / "theme" / "favicon.ico").read_bytes()  # also served as /favicon.ico
+    assert ico[:4] == b"\0\0\1\0" and ico[4] == 3  # an icon file holding three sizes
     assert talk.html("essays/slow/index.html").cssselect('link[rel="icon"]')
 
 
