@@ -120,7 +120,7 @@ def test_the_stylesheet_shows_a_feed_as_a_page_that_says_how_to_subscribe():
 def test_essay_entries_link_their_replies_and_responses_their_own_post():
     essay = Entry(id=INFO.tag("essays/e"), title="E", link=INFO.url("essays/e/"),
                   published=T0, updated=T0, content_html="<p>E</p>", author="Mara Ellison",
-                  replies=replies_links(INFO, "e", 7))
+                  replies=replies_links(INFO, "essays/e/", "essays/e/comments.atom.xml", 7))
     response = Entry(id=INFO.tag("comment/r"), title="R", link=INFO.url("essays/e/#c-r"),
                      published=T0, updated=T0, content_html="<p>R</p>", author="Priya",
                      in_reply_to=(INFO.tag("essays/e"), INFO.url("essays/e/")),

@@ -157,11 +157,11 @@ def _generator(info: FeedInfo, feed_id: str, title: str, page_url: str, self_url
     return fg
 
 
-def replies_links(info: FeedInfo, slug: str, count: int) -> tuple[Replies, ...]:
-    """An essay entry's RFC 4685 `replies` links: its comments feed and its conversation."""
-    page = info.url(f"essays/{slug}/")
-    return (Replies(page + "comments.atom.xml", "application/atom+xml", count),
-            Replies(page + "#conversation", "text/html", count))
+def replies_links(info: FeedInfo, page: str, feed: str, count: int) -> tuple[Replies, ...]:
+    """An essay entry's RFC 4685 `replies` links: its comments feed and its conversation
+    (`page` and `feed` relative to the site, as urls.SiteUrls makes them)."""
+    return (Replies(info.url(feed), "application/atom+xml", count),
+            Replies(info.url(page) + "#conversation", "text/html", count))
 
 
 def with_stylesheet(info: FeedInfo, self_url: str, data: bytes) -> bytes:

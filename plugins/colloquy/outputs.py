@@ -179,7 +179,8 @@ def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: 
         content_html=a.content, summary_html=a.summary,
         author=", ".join(str(x) for x in getattr(a, "authors", [])) or info.author,
         categories=tuple(str(t) for t in getattr(a, "tags", [])),
-        replies=feeds.replies_links(info, a.slug, a.conversation.count)) for a in recent]
+        replies=feeds.replies_links(info, urls.essay(a.slug), urls.essay_feed(a.slug),
+                                    a.conversation.count)) for a in recent]
     atom_bytes, rss_bytes = feeds.atom_and_rss(
         info, feed_id=info.tag("feeds/essays"), title=info.site_name,
         page_url=info.url(""), atom_url=info.url("feeds/essays.atom.xml"),
