@@ -159,7 +159,7 @@ def _generator(info: FeedInfo, feed_id: str, title: str, page_url: str, self_url
 
 def replies_links(info: FeedInfo, page: str, feed: str, count: int) -> tuple[Replies, ...]:
     """An essay entry's RFC 4685 `replies` links: its comments feed and its conversation
-    (`page` and `feed` relative to the site, as urls.SiteUrls makes them)."""
+    (`page` and `feed` relative to the site, as SiteUrls gives them)."""
     return (Replies(info.url(feed), "application/atom+xml", count),
             Replies(info.url(page) + "#conversation", "text/html", count))
 
