@@ -34,7 +34,8 @@ def test_opens_in_wal_with_full_sync_and_records_migrations(store):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     names = [row[0] for row in store.conn.execute("SELECT name FROM migrations")]
-    assert names == [name for name, _ in MIGRATIONS] and names[0] == "0001_comments"
+    assert names == [name for name, _ in MIGRATIONS]
+    assert names[0] == "0001_comments"
 
 
 def test_reopening_keeps_rows_salt_and_runs_no_migration_twice(tmp_path):

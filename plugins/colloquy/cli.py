@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .notify.commands import add_commands as add_notify_commands
 
     register_import(commands)
+    from .webmention.commands import add_commands as add_webmention_commands
+
+    add_webmention_commands(commands)
     add_notify_commands(commands)
     return parser
 

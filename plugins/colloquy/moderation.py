@@ -132,9 +132,11 @@ def format_pending(rows: list[StoredComment], store: Store, root: Path, now: flo
             details.append(safe(row.website))
         if row.ip:
             details.append(f"ip {safe(row.ip)}")
-        if row.source != "web":
+        if row.source == "webmention":  # received live: say what it is and where it is
+            details.append(f"webmention, {safe(row.kind)}, from {safe(row.url or '')}")
+        elif row.source != "web":
             details.append(f"imported from {safe(row.source)}")
-        if row.kind != "comment":
+        if row.kind != "comment" and row.source != "webmention":
             details.append(safe(row.kind))
         details.append(age(row.created, now))
         out.append("  " + " · ".join(details))

@@ -28,6 +28,7 @@ from .headers import SecurityHeaders
 from .intake import Intake, SiteIndex  # noqa: F401  (SiteIndex: part of this module's surface)
 from .notify import web as notify_web
 from .pages import SitePages
+from .webmention import endpoint as webmention_endpoint
 
 logger = logging.getLogger("colloquy.intake")
 
@@ -47,16 +48,19 @@ def create_app(settings: dict) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         task = asyncio.create_task(purge_daily(intake))
+        webmentions = asyncio.create_task(webmention_endpoint.worker(intake))
         sender = notify_web.start_sender(intake)
         try:
             yield
         finally:
             task.cancel()
+            webmentions.cancel()
             await sender.close()
             intake.stop()
 
     routes = [
         *posts.routes(intake),
+        *webmention_endpoint.routes(intake),
         *notify_web.routes(intake),
         Mount("/", app=SitePages(intake)),  # last: every path no route above took
     ]

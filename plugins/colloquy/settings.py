@@ -177,6 +177,54 @@ SETTINGS: tuple[Setting, ...] = (
             "Days after moderation when a comment's e-mail and IP address are erased from the "
             "store and rejected comments are deleted.",
             kind=NUMBER),
+    # -- webmention (docs/webmention.md) ---------------------------------------------------
+    Setting("COLLOQUY_WEBMENTION_ALLOW_PRIVATE", False,
+            "Let webmention fetches and sends reach private, loopback and link-local "
+            "addresses (tests, intranets). Off: such sources are refused, such endpoints skipped.",
+            kind=FLAG),
+    Setting("COLLOQUY_WEBMENTION_MAX_BYTES", 1_000_000,
+            "Most bytes read from a webmention source or a discovered page; larger is refused.",
+            kind=POSITIVE),
+    Setting("COLLOQUY_WEBMENTION_TIMEOUT", 10,
+            "Seconds one fetch or send may take in all, redirects included.",
+            kind=NUMBER),
+    Setting("COLLOQUY_WEBMENTION_MAX_REDIRECTS", 5,
+            "Redirects followed when fetching a source or discovering an endpoint; each hop "
+            "is checked like the first.",
+            kind=COUNT),
+    Setting("COLLOQUY_WEBMENTION_MAX_ATTEMPTS", 6,
+            "Tries at fetching a source that fails with a network error, 404 or 5xx before "
+            "the webmention is refused.",
+            kind=POSITIVE),
+    Setting("COLLOQUY_WEBMENTION_RETRY_SECONDS", 60,
+            "Wait before the second try; it doubles with each further try (1, 2, 4... minutes).",
+            kind=NUMBER),
+    Setting("COLLOQUY_WEBMENTION_RATE_LIMIT", 30,
+            "Webmentions one address may send per COLLOQUY_RATE_WINDOW seconds (0: no limit).",
+            kind=COUNT),
+    Setting("COLLOQUY_WEBMENTION_SOURCE_RATE_LIMIT", 30,
+            "Webmentions naming sources on one host accepted per COLLOQUY_RATE_WINDOW seconds "
+            "(0: no limit).",
+            kind=COUNT),
+    Setting("COLLOQUY_WEBMENTION_BLOCKLIST", [],
+            "Domains whose webmentions are refused (403), subdomains included, e.g. "
+            "['spam.example'].",
+            kind=STRINGS),
+    Setting("COLLOQUY_WEBMENTION_TRUST_DOMAINS", True,
+            "Publish a webmention at once when its source's host had one approved by the "
+            "author before (like a returning commenter).",
+            kind=FLAG),
+    Setting("COLLOQUY_WEBMENTION_PUBLISH_TALLIES", False,
+            "Publish likes and reposts (no text, only a name) without moderation. Off: they "
+            "wait in `colloquy pending` like everything else.",
+            kind=FLAG),
+    Setting("COLLOQUY_WEBMENTION_EXCERPT_CHARS", 600,
+            "Longest excerpt kept of a response's text; the full post is one click away.",
+            kind=POSITIVE),
+    Setting("COLLOQUY_WEBMENTION_CONCURRENCY", 4,
+            "Sources verified at once by the server, and sends in flight at once for "
+            "`colloquy webmention send`.",
+            kind=POSITIVE),
     # -- notifications and web moderation (docs/notifications.md) -------------------------
     Setting("COLLOQUY_SMTP_HOST", None,
             "The SMTP server that sends notification mail. Not set: nothing is mailed.",

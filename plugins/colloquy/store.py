@@ -65,6 +65,39 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """),
+    # Received webmentions (a durable verification queue) and sent ones (colloquy.webmention).
+    ("0002_webmentions", """
+        CREATE TABLE webmentions (
+            id          INTEGER PRIMARY KEY,
+            token       TEXT NOT NULL UNIQUE,   -- last part of the status URL
+            source      TEXT NOT NULL,
+            target      TEXT NOT NULL,          -- as last sent
+            essay       TEXT NOT NULL,
+            reply_to    TEXT NOT NULL DEFAULT '',  -- the comment the target names, or ''
+            source_host TEXT NOT NULL,
+            status      TEXT NOT NULL DEFAULT 'queued'
+                        CHECK (status IN ('queued', 'verified', 'refused', 'deleted')),
+            reason      TEXT NOT NULL DEFAULT '',
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            next_try    REAL NOT NULL,
+            received    REAL NOT NULL,
+            updated     REAL NOT NULL,
+            comment_id  TEXT
+        );
+        CREATE UNIQUE INDEX webmentions_pair ON webmentions (source, essay, reply_to);
+        CREATE INDEX webmentions_due ON webmentions (status, next_try);
+        CREATE TABLE webmention_sends (
+            source       TEXT NOT NULL,
+            target       TEXT NOT NULL,
+            essay        TEXT NOT NULL,
+            endpoint     TEXT,
+            status       TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            linked       INTEGER NOT NULL DEFAULT 1,  -- 0: sent once more after the link went
+            sent         REAL NOT NULL,
+            PRIMARY KEY (source, target)
+        );
+    """),
     ("0003_notify", """
         CREATE TABLE outbox (
             id           INTEGER PRIMARY KEY,
