@@ -98,34 +98,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             PRIMARY KEY (source, target)
         );
     """),
-    ("0003_notify", """
-        CREATE TABLE outbox (
-            id           INTEGER PRIMARY KEY,
-            kind         TEXT NOT NULL,     -- pending, confirm, published, reply (notify/letters.py)
-            ref          TEXT NOT NULL,     -- the comment the message is about
-            subscription INTEGER,           -- the commenter's subscription, NULL: to the author
-            key          TEXT NOT NULL UNIQUE,  -- one message per event, however often it fires
-            created      REAL NOT NULL,
-            due          REAL NOT NULL,     -- not before: batching window, then backoff
-            attempts     INTEGER NOT NULL DEFAULT 0,
-            status       TEXT NOT NULL DEFAULT 'waiting'
-                         CHECK (status IN ('waiting', 'sent', 'failed', 'dropped')),
-            error        TEXT,
-            done         REAL
-        );
-        CREATE INDEX outbox_status_due ON outbox (status, due);
-        CREATE TABLE subscriptions (
-            id         INTEGER PRIMARY KEY,
-            comment    TEXT NOT NULL UNIQUE,  -- replies to this comment are mailed
-            email      TEXT,                  -- private: erased on unsubscribe and by purge
-            status     TEXT NOT NULL DEFAULT 'unconfirmed'
-                       CHECK (status IN ('unconfirmed', 'confirmed', 'ended')),
-            created    REAL NOT NULL,
-            confirmed  REAL,
-            ended      REAL
-        );
-        CREATE TABLE used_links (signature TEXT PRIMARY KEY, used REAL NOT NULL);
-    """),
+    ("0003_notify", notify.SCHEMA),  # the outbox, subscriptions, used links
 )
 
 
@@ -309,8 +282,7 @@ class Store:
         unless `notify_author` asks for it.
         """
         with self.transaction():
-            added = self._insert(comment, email, ip, created)
-            if added and notify_author:
+            if (added := self._insert(comment, email, ip, created)) and notify_author:
                 notify.pending_added(self, comment.id)
             return added
 
