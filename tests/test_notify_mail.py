@@ -178,3 +178,21 @@ def test_a_response_from_another_site_says_so_with_its_address(fake):
     text, html = parts(mail)
     assert "a response from their own site: https://bo.example/reply" in text
     assert "https://bo.example/reply" in links_in(mail)
+
+
+def test_a_verified_webmention_is_mailed_to_the_author(fake):
+    from webmention_support import h_entry, reader_site, send, wait_for_status
+
+    port = free_port()
+    settings = fake.settings(**mail_settings(port, COLLOQUY_WEBMENTION_ALLOW_PRIVATE=True))
+    with smtp_server(port) as inbox, app_at(settings) as (base, _), reader_site() as reader:
+        target = f"{base}/essays/{ESSAY}/"
+        source = reader.page("/post", h_entry(target, text="A long answer, on my own site."))
+        answer = send(base, source, target)
+        assert answer.status_code == 201
+        assert wait_for_status(base, answer.headers["location"])["status"] == "verified"
+        [mail] = inbox.wait(AUTHOR)
+    text, _ = parts(mail)
+    assert "Rosa Quill" in text and "A long answer, on my own site." in text
+    assert f"a response from their own site: {source}" in text
+    assert any("/moderation/link/approve/" in link for link in links_in(mail))
