@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 
 from . import outbox, subscriptions
-from .schema import SCHEMA  # noqa: F401  (store.MIGRATIONS "0003_notify")
 
 
 def pending_added(store, comment_id: str, subscribe: bool = False) -> None:

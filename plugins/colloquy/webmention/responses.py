@@ -90,12 +90,13 @@ def accept(store: Store, job, entry: Entry, reply_to: str, cfg: dict, now: float
             action = "none"  # the author said no; an edit does not ask again
     else:
         _insert(store, comment, now)
-        notify.pending_added(store, comment.id)  # the author is told, in this transaction
         action = "pending"
     if action == "pending" and (
             (cfg["COLLOQUY_WEBMENTION_TRUST_DOMAINS"] and trusted_host(store, job.source_host))
             or (cfg["COLLOQUY_WEBMENTION_PUBLISH_TALLIES"] and kind in TALLIES)):
         action = "publish"
+    if action == "pending":  # the author hears of it, like of a new comment (colloquy.notify)
+        notify.pending_added(store, comment.id)
     return Outcome(comment.id, action, kind)
 
 
