@@ -185,7 +185,7 @@ def test_a_returning_commenter_is_listed_as_published_and_confirms_only_once(fak
         mail = inbox.wait("author@essays.example", author_mails + 1)[-1]
     text, _ = parts(mail)
     assert mail["Subject"] == "[Test site] 1 new comment published"
-    assert "Published without waiting (returning commenters):" in text
+    assert "Published without waiting (returning commenters, trusted sites):" in text
     assert f"#c-{second}" in text and "/moderation/link/" not in text
 
 
