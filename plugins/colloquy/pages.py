@@ -147,6 +147,7 @@ BODY = _jinja.from_string("""
        <input id="c-website" name="website" type="url" maxlength="300" value="{{ form.website }}"></p>
     <p><label for="c-email">E-mail <span class="optional">(optional, never shown)</span></label>
        <input id="c-email" name="email" type="email" maxlength="254" value="{{ form.email }}"></p>
+    {% if form.notify %}<p class="notify-optin"><label for="c-notify"><input id="c-notify" name="notify" type="checkbox" value="yes" checked> E-mail me when someone replies</label></p>{% endif %}
     <p><label for="c-body">{% if form.reply_to %}Your reply{% else %}Your comment{% endif %}</label>
        <textarea id="c-body" name="body" required rows="8" maxlength="{{ max_body }}">{{ form.body }}</textarea></p>
     <p class="hint">Markdown works: *emphasis*, **strong**, [a link](https://…), &gt; a quote, `code`. HTML tags are removed: put code in `backticks`.</p>
@@ -162,7 +163,7 @@ FALLBACK_SHELL = ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"
                   "</head>\n<body>\n<main id=\"main\"></main>\n</body>\n</html>\n")
 MAIN_RE = re.compile(r"(<main\b[^>]*>)(.*)(</main>)", re.DOTALL | re.IGNORECASE)
 TITLE_RE = re.compile(r"(<title>)(.*?)(</title>)", re.DOTALL | re.IGNORECASE)
-FORM_FIELDS = ("essay", "reply_to", "author", "website", "email", "body")
+FORM_FIELDS = ("essay", "reply_to", "author", "website", "email", "body", "notify")
 
 
 class Shell:
