@@ -491,3 +491,18 @@ def test_hostile_note_text_is_cleaned_and_the_feed_stays_valid(site, caplog):
     assert texts(page, "//h1") == ["Caf\u00e9 week"]                     # NFC
     words = texts(page, "//div[@class='digest-author']/p")[0]
     assert words.startswith("Bell and NUL and escape[31m red, and \u00e9.")
+
+
+def test_links_follow_the_sites_url_settings(site):
+    populate(site)
+    site.build(COLLOQUY_DIGEST_NOW=NOW, ARTICLE_URL="{slug}.html", ARTICLE_SAVE_AS="{slug}.html")
+    page = site.html("digest/2026-w38/index.html")
+    first = page.xpath("//li[@class='digest-thread']")[0]
+    assert first.xpath("h3/a/@href") == ["https://essays.example/beta/threads/deep/",
+                                         "https://essays.example/beta.html"]
+    assert first.xpath(".//blockquote/footer/a/@href")[0] == "https://essays.example/beta.html#c-deep"
+    assert page.xpath("//ul[@class='digest-responses']/li/a[2]/@href") == [
+        "https://essays.example/beta.html"]
+    entry = site.feed("feeds/digest.atom.xml").entries[1]
+    assert 'href="https://essays.example/beta/threads/deep/"' in entry.content[0].value
+    assert (site.output / "beta/threads/deep/index.html").exists()
