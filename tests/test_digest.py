@@ -471,6 +471,8 @@ def test_a_broken_frozen_file_is_reported_and_kept(built, caplog, change):
 def test_unfreezing_a_week_that_is_not_frozen_says_so(site, tmp_path, capsys):
     populate(site)
     conf = write_conf(site, tmp_path, COLLOQUY_DIGEST_NOW=NOW)
+    assert cli.main(["--settings", str(conf), "check"]) == 0    # commands only read
+    assert not (site.content / "digests").exists()
     assert cli.main(["--settings", str(conf), "digest", "unfreeze", "2026-W38"]) == 2
     assert "week 2026-W38 is not frozen" in capsys.readouterr().err
     assert cli.main(["--settings", str(conf), "digest", "unfreeze", "38"]) == 2
