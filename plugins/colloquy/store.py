@@ -22,50 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import text
+from . import notify, text
 from .comments import Comment
+from .schema import MIGRATIONS  # the tables, as named migrations
 
 STATUSES = ("pending", "approved", "rejected")
-
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    ("0001_comments", """
-        CREATE TABLE comments (
-            id          TEXT PRIMARY KEY,
-            essay       TEXT NOT NULL,
-            reply_to    TEXT,
-            author      TEXT NOT NULL,
-            website     TEXT,
-            email       TEXT,              -- private: erased COLLOQUY_RETENTION_DAYS after moderation
-            ip          TEXT,              -- private: same
-            email_hash  TEXT,              -- salted SHA-256 of the e-mail, for returning commenters
-            body        TEXT NOT NULL,
-            body_hash   TEXT NOT NULL,     -- essay + normalised body, for duplicate suppression
-            kind        TEXT NOT NULL DEFAULT 'comment',
-            url         TEXT,
-            role        TEXT,
-            source      TEXT NOT NULL DEFAULT 'web',
-            source_id   TEXT,
-            extra       TEXT NOT NULL DEFAULT '{}',
-            date        TEXT NOT NULL,     -- the comment's own date, ISO 8601 with offset
-            created     REAL NOT NULL,     -- when the store received it (unix seconds)
-            status      TEXT NOT NULL DEFAULT 'pending'
-                        CHECK (status IN ('pending', 'approved', 'rejected')),
-            moderated   REAL,              -- when it was approved or rejected
-            auto        INTEGER NOT NULL DEFAULT 0   -- 1: approved by the returning-commenter rule
-        );
-        CREATE UNIQUE INDEX comments_source ON comments (source, source_id)
-            WHERE source_id IS NOT NULL;
-        CREATE INDEX comments_ip_created ON comments (ip, created) WHERE ip IS NOT NULL;
-        CREATE INDEX comments_body_hash ON comments (body_hash, created);
-        CREATE INDEX comments_status ON comments (status, created);
-        CREATE TABLE commenters (
-            email_hash    TEXT PRIMARY KEY,
-            approved      INTEGER NOT NULL DEFAULT 0,
-            last_approved REAL
-        );
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """),
-)
 
 
 def site_dir(pelican_settings: dict) -> Path:
@@ -142,6 +103,7 @@ class Submission:
     website: str | None = None
     email: str | None = None
     ip: str | None = None
+    notify: bool = False  # "E-mail me when someone replies" (needs email)
 
 
 @dataclass
@@ -238,14 +200,19 @@ class Store:
     # -- writing --------------------------------------------------------------------------
 
     def add_pending(self, comment: Comment, email: str | None = None,
-                    ip: str | None = None, created: float | None = None) -> bool:
+                    ip: str | None = None, created: float | None = None,
+                    notify_author: bool = False) -> bool:
         """Queue a comment (typically an imported one) for moderation.
 
         Returns False, adding nothing, when a row with the same (source, source_id) or the
-        same id is already there: imports are idempotent.
+        same id is already there: imports are idempotent. Imports tell the author nothing
+        unless `notify_author` asks for it.
         """
         with self.transaction():
-            return self._insert(comment, email, ip, created)
+            added = self._insert(comment, email, ip, created)
+            if added and notify_author:
+                notify.pending_added(self, comment.id)
+            return added
 
     def _insert(self, comment: Comment, email, ip, created: float | None,
                 status: str = "pending") -> bool:
@@ -294,6 +261,7 @@ class Store:
                               date=when, body=sub.body, reply_to=sub.reply_to,
                               website=sub.website, source="web")
             if self._insert(comment, sub.email, sub.ip, now):
+                notify.pending_added(self, comment.id, subscribe=sub.notify)
                 return comment.id, auto
         raise RuntimeError("could not find a free comment id")
 
@@ -318,6 +286,7 @@ class Store:
         erased = self.conn.execute(
             "UPDATE comments SET email = NULL, ip = NULL WHERE status != 'pending' AND "
             "moderated < ? AND (email IS NOT NULL OR ip IS NOT NULL)", (cutoff,)).rowcount
+        notify.purge(self, retention_days, now)
         return erased, deleted
 
     # -- reading --------------------------------------------------------------------------
