@@ -508,3 +508,13 @@ def test_links_follow_the_sites_url_settings(site):
     entry = site.feed("feeds/digest.atom.xml").entries[1]
     assert 'href="https://essays.example/beta/threads/deep/"' in entry.content[0].value
     assert (site.output / "beta/threads/deep/index.html").exists()
+
+
+def test_digest_pages_offer_the_digest_feed_first(built):
+    for name in ("digest/2026-w38/index.html", "digest/index.html"):
+        page = built.html(name)
+        first = page.xpath("//head/link[@rel='alternate']")[0]
+        assert first.get("href") == "https://essays.example/feeds/digest.atom.xml"
+        assert first.get("type") == "application/atom+xml"
+    labels = texts(built.html("digest/index.html"), "//p[@class='follow']/a")
+    assert labels == ["Atom feed", "RSS feed"]
