@@ -97,7 +97,7 @@ def test_weeks_follow_the_site_time_zone(built):
     w38 = built.html("digest/2026-w38/index.html").text_content()
     assert "Sunday evening in London" in w38 and "still Sunday in Berlin" not in w38
     w53 = built.html("digest/2026-w53/index.html").text_content()
-    for phrase in ("first Monday of the last week", "New year's day", "last second of the week"):
+    for phrase in ("first Monday of the last week", "New year’s day", "last second of the week"):
         assert phrase in w53
     assert "Too early" not in w53
     archive = built.html("digest/index.html")
@@ -518,3 +518,21 @@ def test_digest_pages_offer_the_digest_feed_first(built):
         assert first.get("type") == "application/atom+xml"
     labels = texts(built.html("digest/index.html"), "//p[@class='follow']/a")
     assert labels == ["Atom feed", "RSS feed"]
+
+
+def test_excerpts_read_as_the_comment_pages_do(site):
+    populate(site)
+    site.comment("beta", "quoted", 'She said "slow is fine" -- and I\'m not sure... (\'really\') it is.',
+                 author="Wen", reply_to="deep", date="2026-09-18T10:00:00+02:00")
+    site.build(COLLOQUY_DIGEST_NOW=NOW)
+    essay = site.html("essays/beta/index.html")
+    digest = site.html("digest/2026-w38/index.html")
+    for comment_id in ("deep", "quoted"):
+        shown = " ".join(essay.xpath(f"//*[@id='c-{comment_id}']//div[contains(@class,'e-content')]"
+                                     )[0].text_content().split())
+        excerpt = [e for e in texts(digest, "//blockquote[@class='digest-excerpt']/p")
+                   + texts(digest, "//ul[@class='digest-voices']/li")
+                   if shown[:25] in e]
+        assert excerpt, (shown, comment_id)
+    assert "She said “slow is fine” – and I’m not sure… (‘really’) it is." in \
+        digest.text_content()
