@@ -12,11 +12,13 @@ import logging
 import os
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from . import guards, settings as colloquy_settings, tokens
 from .errors import SettingError
 from .pages import Shell
 from .store import Limits, Store, default_store_path, site_path
+from .urls import SiteUrls
 from .writer import Writer
 
 logger = logging.getLogger("colloquy.intake")
@@ -64,7 +66,7 @@ class Intake:
                              rate_window=float(self.cfg["COLLOQUY_RATE_WINDOW"]),
                              duplicate_window=float(self.cfg["COLLOQUY_DUPLICATE_WINDOW"]),
                              auto_approve_after=int(self.cfg["COLLOQUY_AUTO_APPROVE_AFTER"]))
-        self.index = SiteIndex(self.output, self.comments_root)
+        self.index = SiteIndex(self.output, self.comments_root, _site_urls(settings))
         self.shell = Shell(self.output)
         self.author_name = str(settings.get("AUTHOR") or "")
         self.store = Store(default_store_path(settings))
@@ -111,6 +113,15 @@ def check_numbers(cfg: dict) -> None:
                                "e.g. ['127.0.0.1']")
 
 
+def _site_urls(settings: dict) -> SiteUrls | None:
+    """The site's URLs, to find pages with conversations; None when the settings are not
+    a site's the build would accept (the intake still serves essays)."""
+    try:
+        return SiteUrls(settings)
+    except SettingError:
+        return None
+
+
 class SiteIndex:
     """Which essays and comment ids exist, re-read when their folders change.
 
@@ -123,9 +134,10 @@ class SiteIndex:
 
     FRESH = 1.0
 
-    def __init__(self, output: Path, comments_root: Path):
+    def __init__(self, output: Path, comments_root: Path, urls: SiteUrls | None = None):
         self.essays_dir = output / "essays"
         self.comments_root = comments_root
+        self.urls = urls  # where pages with conversations are (None: essays only)
         self._folders: dict[Path, tuple[float, int, set[str]]] = {}
 
     def _names(self, folder: Path, list_names, known: str) -> bool:
@@ -144,7 +156,27 @@ class SiteIndex:
 
     def has_essay(self, slug: str) -> bool:
         return self._names(self.essays_dir, lambda folder: {
-            p.name for p in folder.iterdir() if (p / "index.html").is_file()}, slug)
+            p.name for p in folder.iterdir() if (p / "index.html").is_file()}, slug) \
+            or self.page_path(slug) is not None
+
+    def page_path(self, slug: str) -> str | None:
+        """The path of a Pelican page that shows a conversation (its comments feed is
+        built: docs/comments.md, conversations on pages), or None."""
+        if self.urls is None or not slug:
+            return None
+        try:
+            folder = self.urls.folder(slug, "page")
+        except SettingError:  # a PAGE_URL comments cannot follow: no page conversations
+            return None
+        if not (self.essays_dir.parent / folder / "comments.atom.xml").is_file():
+            return None
+        return "/" + quote(self.urls.essay(slug, "page"))
+
+    def path_of(self, slug: str) -> str:
+        """Where the conversation is read: the essay's page, or the page's."""
+        if (self.essays_dir / slug / "index.html").is_file():
+            return f"/essays/{quote(slug)}/"
+        return self.page_path(slug) or f"/essays/{quote(slug)}/"
 
     def has_comment(self, essay: str, comment_id: str) -> bool:
         return self._names(self.comments_root / essay,

@@ -20,10 +20,11 @@ header and footer (404.html's, else index.html's), so they look like the site.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 from jinja2 import Environment
 from starlette.responses import Response
@@ -33,6 +34,9 @@ from . import tokens
 from .guards import is_essay_name
 from .headers import FEED_CSP
 from .webmention import endpoint as webmention_endpoint
+
+# The hidden field naming the essay in a built page's reply form (see _reply_form.html).
+FORM_ESSAY_RE = re.compile(r'<input type="hidden" name="essay" value="([^"]*)"')
 
 NOTICE_MARK = "<!--colloquy:notice-->"
 PAGE_NOTICE_ID = "comment-notice"
@@ -76,7 +80,7 @@ class SitePages(StaticFiles):
         if not name.endswith(".html"):
             return super().file_response(full_path, stat_result, scope, status_code)
         page = Path(full_path).read_text(encoding="utf-8", errors="replace")
-        essay = essay_of(scope.get("path", ""))
+        essay = essay_of(scope.get("path", "")) or form_essay(page)
         marker = f'value="{tokens.PLACEHOLDER}"'
         if marker in page:
             page = page.replace(marker, f'value="{tokens.issue(self.intake.secret, essay)}"')
@@ -104,6 +108,14 @@ def essay_of(path: str) -> str:
     if len(parts) >= 2 and parts[0] == "essays" and is_essay_name(parts[1]):
         return parts[1]
     return ""
+
+
+def form_essay(page: str) -> str:
+    """The essay (or page) a page's reply form names: pages with conversations are not
+    under essays/, and their URLs follow PAGE_URL."""
+    match = FORM_ESSAY_RE.search(page)
+    essay = html.unescape(match.group(1)) if match else ""
+    return essay if is_essay_name(essay) else ""
 
 
 def notice_html(state: str) -> str:
@@ -202,7 +214,7 @@ def intake_page(intake, status: int, problems: list[str], fields: dict, title: s
         action=f"{intake.intake_url}/comments", token=tokens.issue(intake.secret, essay),
         max_name=intake.cfg["COLLOQUY_MAX_NAME_CHARS"],
         max_body=intake.cfg["COLLOQUY_MAX_BODY_CHARS"],
-        back=f"/essays/{quote(essay)}/" if known else "/")
+        back=intake.index.path_of(essay) if known else "/")
     html = intake.shell.render(title, intake.settings.get("SITENAME", ""), content)
     all_headers = {"cache-control": "no-store"}
     all_headers.update(headers or {})

@@ -151,7 +151,7 @@ async def multipart_pairs(headers: Headers, body: bytes) -> list[tuple[str, str]
 def back_to(request: Request, intake, essay: str, state: str) -> str:
     """The page the form was on (from Referer, if it is one of this site's essay pages),
     with the signed mark that shows the notice there."""
-    page = f"/essays/{essay}/"
+    page = intake.index.path_of(essay)
     referer = request.headers.get("referer", "")
     if referer:
         try:
