@@ -198,7 +198,7 @@ def failure_note(settings: dict) -> str | None:
 
 def cmd_build(args) -> int:
     """`colloquy build`: build once, swapping the new site in only if the build succeeded."""
-    from .cli import load_site_settings
+    from .config import load_site_settings
 
     started = time.monotonic()
     if build(load_site_settings(args.settings)):

@@ -193,8 +193,10 @@ class Preparer:
     def prepare_all(self, comments_root: Path) -> dict[str, Summary]:
         previous = self.store.load_index()
         summaries = {}
-        folders = sorted(p for p in comments_root.iterdir()
-                         if p.is_dir() and not p.name.startswith(".")) if comments_root.is_dir() else []
+        folders = []
+        if comments_root.is_dir():
+            folders = sorted(p for p in comments_root.iterdir()
+                             if p.is_dir() and not p.name.startswith("."))
         for folder in folders:
             key = folder_key(folder, self.site_key)
             old = previous.get(folder.name)

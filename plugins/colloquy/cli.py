@@ -1,4 +1,7 @@
-"""The `colloquy` command. Library errors become one-line messages here, at the edge."""
+"""The `colloquy` command: check, moderate, import and serve an essay site's conversations.
+
+Library modules raise ColloquyError; this module alone turns them into one-line messages.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +9,26 @@ import argparse
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from .errors import ColloquyError
+from . import __version__
+from .config import load_site_settings
+from .errors import ColloquyError, display_path
 
-
-def load_site_settings(settings_file: str = "pelicanconf.py") -> dict:
-    """Pelican's settings for this site, as `pelican` itself would read them."""
-    from pelican.settings import read_settings
-
-    path = Path(settings_file)
-    if not path.exists():
-        raise ColloquyError(f"{settings_file} not found; run colloquy from the site's folder "
-                            "or pass --settings PATH")
-    settings = read_settings(str(path))
-    # Where the site lives, for var/ paths (store, secret) and for rebuilds.
-    settings.setdefault("COLLOQUY_SITE_DIR", str(path.resolve().parent))
-    settings["colloquy_settings_file"] = str(path.resolve())
-    return settings
+DESCRIPTION = ("Colloquy turns what readers write back into conversations on your Pelican "
+               "essay site. Run it from the site's folder (the one holding pelicanconf.py).")
+EPILOG = "Run 'colloquy COMMAND --help' to see what a command does and its options."
 
 
 def cmd_check(args) -> int:
     """List every problem in comment files; exit 1 if there is any."""
     from .builds import failure_note
     from .checks import check_site
-    from .plugin import display_path
 
     settings = load_site_settings(args.settings)
     problems = check_site(settings)
     failed_build = failure_note(settings)  # a failed last build is a problem too
     for problem in problems:
-        kind = "error" if problem.fatal else "warning"
-        print(f"{display_path(problem.path)}:{problem.line}: {kind}: "
-              f"{problem.problem}; {problem.fix}")
+        print(problem.show(severity=True))
     if failed_build:
         print(failed_build)
     if problems or failed_build:
@@ -67,7 +57,6 @@ def cmd_explain(args) -> int:
 def cmd_digest_draft(args) -> int:
     """Write content/digests/<yyyy>-w<ww>.md prefilled with the week's material."""
     from .digest import draft
-    from .plugin import display_path
 
     target, backup, week = draft(load_site_settings(args.settings), args.week, args.force)
     if backup:
@@ -104,62 +93,81 @@ def cmd_dev(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="colloquy", description=__doc__)
-    parser.add_argument("--settings", default="pelicanconf.py",
+    parser = argparse.ArgumentParser(prog="colloquy", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"colloquy {__version__}")
+    parser.add_argument("--settings", default="pelicanconf.py", metavar="FILE",
                         help="the site's Pelican settings file (default: pelicanconf.py)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check", help="list every problem in comment, essay and digest files")
-    check.set_defaults(func=cmd_check)
+    def command(name, help, description, func=None):
+        sub = commands.add_parser(name, help=help, description=description)
+        if func is not None:
+            sub.set_defaults(func=func)
+        return sub
 
-    explain = commands.add_parser("explain", help="show how a comment's substance score is made")
-    explain.add_argument("id", help="the comment's id (its file name without .md)")
-    explain.set_defaults(func=cmd_explain)
+    command("check", "list every problem in comment, essay and digest files",
+            "Read every comment file, essay and digest note as the build does and list "
+            "each problem with its file, line and fix. Exits with status 1 if there is any.",
+            cmd_check)
+    explain = command(
+        "explain", "show how a comment's substance score is made",
+        "Print the terms of one comment's substance score: its own words, links, replies "
+        "it drew, whether the author took part, and whether it is a response.", cmd_explain)
+    explain.add_argument("id", metavar="ID", help="the comment's id (its file name without .md)")
 
-    digest = commands.add_parser("digest", help="the weekly digest")
+    digest = command("digest", "the weekly digest",
+                     "Work on the weekly digest of conversations.")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True,
                                             metavar="COMMAND")
     draft = digest_commands.add_parser(
-        "draft", help="write content/digests/<yyyy>-w<ww>.md prefilled, for you to edit")
+        "draft", help="write content/digests/<yyyy>-w<ww>.md prefilled, for you to edit",
+        description="Write a week's digest note, prefilled with the week's threads, "
+                    "responses, follow-ups and new voices as hidden notes for you, and a first "
+                    "paragraph to rewrite in your own words.")
     draft.add_argument("--week", metavar="yyyy-Www",
                        help="the ISO week, e.g. 2026-W37 (default: the last week that ended)")
     draft.add_argument("--force", action="store_true",
                        help="replace an existing file (the old one is kept as a .bak)")
     draft.set_defaults(func=cmd_digest_draft)
 
-    build = commands.add_parser("build", help="build the site once")
-    build.set_defaults(func=_lazy("builds", "cmd_build"))
-
-    dev = commands.add_parser("dev", help="build, serve on loopback, rebuild on change")
-    dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=8000)
+    command("build", "build the site once",
+            "Build the site into a fresh folder and put it in place of the output folder "
+            "only if the build succeeded: a failed build never replaces the site.",
+            _lazy("builds", "cmd_build"))
+    dev = command("dev", "build, serve on this computer, rebuild on change",
+                  "Build the site, rebuild it whenever a file changes, and serve it on this "
+                  "computer, taking in comments, so reply forms work while you write.",
+                  cmd_dev)
     _serve_options(dev, access_log=True)
-    dev.set_defaults(func=cmd_dev)
-
-    serve = commands.add_parser("serve", help="serve the built site and the comment intake")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = command("serve", "serve the built site and take in comments from its forms",
+                    "Serve the built site and take in comments from its reply forms; new "
+                    "comments wait for your approval.", _lazy("server", "cmd_serve"))
     _serve_options(serve, access_log=False)
-    serve.set_defaults(func=_lazy("server", "cmd_serve"))
 
-    pending = commands.add_parser("pending", help="list comments waiting for moderation")
-    pending.add_argument("--essay", help="only this essay (slug)")
+    pending = command("pending", "list comments waiting for moderation",
+                      "List the comments waiting for your approval, oldest first.",
+                      _lazy("moderation", "cmd_pending"))
+    pending.add_argument("--essay", metavar="SLUG", help="only comments on this essay")
     pending.add_argument("--full", action="store_true", help="show whole comments")
-    pending.add_argument("--json", action="store_true", help="machine-readable output")
-    pending.set_defaults(func=_lazy("moderation", "cmd_pending"))
-
-    approve = commands.add_parser("approve", help="publish pending comments")
-    approve.add_argument("ids", nargs="+", metavar="ID")
+    pending.add_argument("--json", action="store_true",
+                         help="print JSON, for scripts, instead of text")
+    approve = command("approve", "publish pending comments",
+                      "Publish pending comments: each is written as a comment file under "
+                      "content/comments/ and shows on the next build.",
+                      _lazy("moderation", "cmd_approve"))
+    approve.add_argument("ids", nargs="+", metavar="ID",
+                         help="the id of a pending comment, as `colloquy pending` shows it")
     approve.add_argument("--rebuild", action=argparse.BooleanOptionalAction, default=None,
                          help="rebuild the site afterwards (default: COLLOQUY_REBUILD)")
-    approve.set_defaults(func=_lazy("moderation", "cmd_approve"))
-
-    reject = commands.add_parser("reject", help="reject pending comments")
-    reject.add_argument("ids", nargs="+", metavar="ID")
-    reject.set_defaults(func=_lazy("moderation", "cmd_reject"))
-
-    purge = commands.add_parser("purge", help="erase e-mail/IP addresses past retention")
-    purge.set_defaults(func=_lazy("moderation", "cmd_purge"))
+    reject = command("reject", "reject pending comments",
+                     "Reject pending comments: they are never published, and are deleted "
+                     "after COLLOQUY_RETENTION_DAYS.", _lazy("moderation", "cmd_reject"))
+    reject.add_argument("ids", nargs="+", metavar="ID",
+                        help="the id of a pending comment, as `colloquy pending` shows it")
+    command("purge", "erase e-mail and IP addresses past retention",
+            "Erase the e-mail and IP addresses of comments moderated more than "
+            "COLLOQUY_RETENTION_DAYS ago, and delete rejected comments that old.",
+            _lazy("moderation", "cmd_purge"))
 
     from .importers.command import register as register_import
 
@@ -177,10 +185,15 @@ def _lazy(module: str, name: str):
 
 
 def _serve_options(parser, access_log: bool) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="the address to listen on (default: 127.0.0.1, this computer only)")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="the port to listen on (default: 8000)")
     parser.add_argument("--access-log", action=argparse.BooleanOptionalAction,
                         default=access_log, help="log every request")
     parser.add_argument("--log-level", default="info",
-                        choices=["critical", "error", "warning", "info", "debug"])
+                        choices=["critical", "error", "warning", "info", "debug"],
+                        help="how much the server logs (default: info)")
 
 
 def main(argv: list[str] | None = None) -> int:

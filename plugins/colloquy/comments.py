@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Collection
 
 from .errors import CommentFileError
 
@@ -111,7 +112,10 @@ def parse_comment_bytes(raw: bytes, path: Path, essay: str,
                         warnings: list[CommentFileError] | None = None) -> Comment:
     text = _decode(raw, path)
     lines = text.split("\n")
-    header, body_start = _read_header(lines, path)
+    found = read_header(lines, path)
+    if found.problems:
+        raise found.problems[0]
+    header, body_start = found.fields, found.body_start
     fields = {key: value for key, (value, _) in header.items()}
     line_of = {key: line for key, (_, line) in header.items()}
     warnings = warnings if warnings is not None else []
@@ -190,36 +194,67 @@ def _decode(raw: bytes, path: Path) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
-def _read_header(lines: list[str], path: Path) -> tuple[dict[str, tuple[str, int]], int]:
-    """Return {key: (value, line number)} and the index of the first body line."""
-    header: dict[str, tuple[str, int]] = {}
-    for index, line in enumerate(lines):
-        number = index + 1
+@dataclass
+class Header:
+    """The `key: value` lines at the top of a file, as `read_header` found them."""
+
+    fields: dict[str, tuple[str, int]]   # key → (value, line number, counting from 1)
+    body_start: int                      # index in `lines` of the first body line
+    problems: list[CommentFileError]     # every problem, in line order; empty when usable
+
+
+def read_header(lines: list[str], path: str | Path, *, known: Collection[str] | None = None,
+                pattern: re.Pattern = KEY_RE, fold_case: bool = False, start: int = 0
+                ) -> Header:
+    """Read the header of a comment file, a digest note or an imported file.
+
+    A header is `key: value` lines from `lines[start]` to the first blank line. Every
+    problem is listed (with its line), none raised: a line that is not `key: value`, a
+    key that is not lower-case (with `fold_case`, keys are lower-cased instead), a key
+    given twice, no header, a header that never ends. With `known`, the header is
+    optional and holds only those keys: the first other line begins the body.
+    `pattern` matches one line into (key, value); the default is the comment file's.
+    """
+    fields: dict[str, tuple[str, int]] = {}
+    problems: list[CommentFileError] = []
+    for index in range(start, len(lines)):
+        line, number = lines[index], index + 1
+        match = pattern.match(line)
+        key = match and (match.group(1).strip().lower() if fold_case else match.group(1))
+        if known is not None and (not match or key.lower() not in known):
+            skip = 1 if fields and not line.strip() else 0
+            return Header(fields, index + skip if fields else start, problems)
         if not line.strip():
-            if not header:
-                break
-            return header, index + 1
-        match = KEY_RE.match(line)
+            if fields:
+                return Header(fields, index + 1, problems)
+            break
         if not match:
-            if not header:
+            if not fields:
                 break
-            raise CommentFileError(path, number, f"header line is not 'key: value': {line[:60]!r}",
-                                   "end the header with one blank line before the body")
-        key, value = match.group(1), (match.group(2) or "").strip()
+            problems.append(CommentFileError(
+                path, number, f"header line is not 'key: value': {line[:60]!r}",
+                "end the header with one blank line before the body"))
+            continue
+        value = (match.group(2) or "").strip()
         if key != key.lower():
-            raise CommentFileError(path, number, f"key '{key}' is not lower-case",
-                                   f"write '{key.lower()}:'")
-        if key in header:
-            raise CommentFileError(path, number,
-                                   f"key '{key}' given twice (first on line {header[key][1]})",
-                                   "keep one of the two lines")
-        header[key] = (value, number)
-    if not header:
-        raise CommentFileError(path, 1, "no header",
-                               "start the file with 'id:', 'author:' and 'date:' lines, "
-                               "then a blank line, then the body")
-    raise CommentFileError(path, len(lines), "the header never ends",
-                           "put one blank line between the header and the body")
+            problems.append(CommentFileError(path, number, f"key '{key}' is not lower-case",
+                                             f"write '{key.lower()}:'"))
+        elif key in fields:
+            problems.append(CommentFileError(
+                path, number, f"key '{key}' given twice (first on line {fields[key][1]})",
+                "keep one of the two lines"))
+        else:
+            fields[key] = (value, number)
+    else:
+        if known is not None or not fields:
+            return Header(fields, len(lines), problems)
+        problems.append(CommentFileError(path, len(lines), "the header never ends",
+                                         "put one blank line between the header and the body"))
+        return Header(fields, len(lines), problems)
+    problems.insert(0, CommentFileError(
+        path, start + 1, "no header", "start the file with 'id:', 'author:' and 'date:' "
+        "lines, then a blank line, then the body"))
+    return Header(fields, start, problems)
 
 
 def _parse_date(value: str, path: Path, line: int) -> datetime:

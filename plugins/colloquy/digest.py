@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import feeds, substance
 from . import settings as colloquy_settings
+from .settings import site_timezone
 from .bundles import Record
-from .comments import KEY_RE
+from .comments import read_header
 from .errors import ColloquyError, CommentFileError
 from .followups import EssayRef, FollowupLink, InputFileError
-from .outputs import essay_url, input_hash, thread_url
+from .outputs import input_hash
+from .urls import SiteUrls
 
 logger = logging.getLogger(__name__)
 
@@ -117,16 +118,6 @@ class Week:
         return f"{first.day}–{last.day} {last:%B %Y}"
 
 
-def site_timezone(settings: dict):
-    name = settings.get("TIMEZONE") or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        logger.error("colloquy: TIMEZONE '%s' is not a known time zone; using UTC. "
-                     "Use an IANA name such as Europe/Berlin", name)
-        return ZoneInfo("UTC")
-
-
 def site_now(settings: dict, tz) -> datetime:
     """COLLOQUY_DIGEST_NOW (ISO 8601, for tests and reproducible builds) or the clock."""
     value = settings.get("COLLOQUY_DIGEST_NOW")
@@ -174,16 +165,10 @@ def read_note(path: Path, tz) -> Note:
     except UnicodeDecodeError:
         raise InputFileError(path, 1, "invalid UTF-8", "re-save the file as UTF-8") from None
     lines = text.split("\n")
-    header: dict[str, tuple[str, int]] = {}
-    body_start = 0
-    for index, line in enumerate(lines):
-        found = KEY_RE.match(line)
-        if not found or found.group(1).lower() not in ("week", "title", "date"):
-            body_start = index + (0 if line.strip() else 1) if header else 0
-            break
-        header[found.group(1).lower()] = ((found.group(2) or "").strip(), index + 1)
-    else:
-        body_start = len(lines)
+    found = read_header(lines, path, known=("week", "title", "date"), fold_case=True)
+    if found.problems:
+        raise found.problems[0]
+    header, body_start = found.fields, found.body_start
     note = Note(week, str(path), "\n".join(lines[body_start:]).strip("\n"))
     if "week" in header:
         value, line = header["week"]
@@ -520,17 +505,6 @@ def _notes(generator):
     return tz, now, notes, problems
 
 
-def likely_marks(generator, summaries: dict) -> dict[str, list[FeaturedMark]]:
-    """The featured marks, supposing every essay with comments is published and none
-    follows up another: what the worker assumes while Pelican is still reading. A thread
-    page written under a wrong guess is rewritten (its input hash holds its marks)."""
-    tz, now, notes, _ = _notes(generator)   # problems are logged by prepare()
-    essays = [EssayRef(slug, slug, EPOCH, "", None) for slug in summaries]
-    weeks, _ = collect(essays, summaries, tz, now, notes,
-                       generator.colloquy["COLLOQUY_DIGEST_THREADS"])
-    return featured_marks(weeks)
-
-
 def prepare(generator) -> DigestContext:
     """generate_context step: follow-ups, notes, weeks, featured marks. Logs problems.
 
@@ -538,7 +512,7 @@ def prepare(generator) -> DigestContext:
     this step only reads the summaries' records.
     """
     from .followups import attach
-    from .plugin import log_problems
+    from .errors import log_problems
 
     colloquy = generator.colloquy
     articles = list(generator.context.get("articles", []))
@@ -641,7 +615,7 @@ def load_site(settings: dict) -> SiteData:
     Comments are parsed and threaded but not rendered: nothing here needs their HTML.
     """
     from .bundles import Summary, record
-    from .checks import essay_metadata
+    from .slugs import site_entries
     from .comments import load_comments
     from .followups import attach
     from .threads import Conversation, build_conversations
@@ -650,7 +624,10 @@ def load_site(settings: dict) -> SiteData:
     tz = site_timezone(settings)
     now = site_now(colloquy, tz)
     essays, unpublished = [], set()
-    for slug, (path, meta) in essay_metadata(settings).items():
+    for slug, entry in site_entries(settings).items():
+        if entry.kind != "essay":
+            continue
+        path, meta = entry.path, entry.metadata
         if str(meta.get("status", "published")) != "published":
             unpublished.add(slug)
             continue
@@ -660,18 +637,16 @@ def load_site(settings: dict) -> SiteData:
         followup = meta.get("followup")
         essays.append(EssayRef(slug, str(meta.get("title", slug)), moment, str(path),
                                str(followup).strip() if followup is not None else None))
-    comments_root = Path(settings["PATH"]) / colloquy["COLLOQUY_COMMENTS_DIR"]
-    comments, problems = load_comments(comments_root)
+    comments, problems = load_comments(colloquy_settings.comments_root(settings))
     conversations, thread_problems = build_conversations(
         comments, {e.slug for e in essays} | unpublished)
     problems += thread_problems
     max_depth = colloquy["COLLOQUY_MAX_DEPTH"]
+    urls = SiteUrls(settings)
     summaries = {}
     for slug, conversation in conversations.items():
         for c in conversation.by_id.values():
-            page = (essay_url(c.essay) if c.depth < max_depth
-                    else thread_url(c.essay, c.thread_id))
-            c.permalink = f"{page}#{c.anchor}"
+            c.permalink = urls.permalink(c, max_depth)
         substance.score_conversation(conversation)
         summaries[slug] = Summary(
             slug, "", records=[record(c) for c in conversation.written],
@@ -745,7 +720,7 @@ def _free_name(path: Path) -> Path:
 
 
 def _display(path: Path) -> str:
-    from .plugin import display_path
+    from .errors import display_path
 
     return display_path(str(path))
 

@@ -23,8 +23,9 @@ SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 THREAD_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
-class InputFileError(CommentFileError):
-    """An essay's follow-up line or a digest file cannot be used as it is."""
+# An essay's follow-up line or a digest file cannot be used as it is: a file problem
+# like any other.
+InputFileError = CommentFileError
 
 
 @dataclass

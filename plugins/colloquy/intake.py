@@ -27,7 +27,7 @@ class Intake:
 
     def __init__(self, settings: dict):
         self.settings = settings
-        self.cfg = colloquy_settings.resolve(settings)
+        self.cfg = colloquy_settings.resolve(settings, strict=True)
         check_numbers(self.cfg)
         self.env = os.environ.get("COLLOQUY_ENV") or self.cfg["COLLOQUY_ENV"]
         if self.env not in ("development", "production"):
@@ -50,8 +50,7 @@ class Intake:
         self.secret = tokens.load_secret(self.env, site_path(settings,
                                                             self.cfg["COLLOQUY_SECRET_FILE"]))
         self.output = Path(settings.get("OUTPUT_PATH") or "output")
-        self.comments_root = Path(settings.get("PATH") or "content") / \
-            self.cfg["COLLOQUY_COMMENTS_DIR"]
+        self.comments_root = colloquy_settings.comments_root(settings)
         self.intake_url = "/" + self.cfg["COLLOQUY_INTAKE_URL"].strip("/")
         if self.intake_url == "/" or "://" in self.intake_url:
             raise SettingError("COLLOQUY_INTAKE_URL must be a path on this server such as "

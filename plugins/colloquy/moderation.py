@@ -21,14 +21,10 @@ from pathlib import Path
 from . import builds, settings as colloquy_settings, text
 from .comments import comment_path, parse_comment, write_comment
 from .errors import ColloquyError
+from .settings import comments_root
 from .store import Store, StoredComment, default_store_path
 
 logger = logging.getLogger("colloquy.moderation")
-
-
-def comments_root(settings: dict) -> Path:
-    cfg = colloquy_settings.resolve(settings)
-    return Path(settings.get("PATH") or "content") / cfg["COLLOQUY_COMMENTS_DIR"]
 
 
 def publish(store: Store, root: Path, comment_id: str, auto: bool = False) -> Path:
@@ -163,7 +159,7 @@ def _excerpt(body: str, limit: int = 400) -> str:
 # -- CLI commands ----------------------------------------------------------------------
 
 def _open(args) -> tuple[dict, Store]:
-    from .cli import load_site_settings
+    from .config import load_site_settings
 
     settings = load_site_settings(args.settings)
     return settings, Store(default_store_path(settings))

@@ -1,10 +1,8 @@
-"""What one essay's conversation writes besides its essay page: thread pages and feeds.
+"""What conversations write besides the essay pages: thread pages and feeds.
 
-Every file written here has an input hash: a file whose hash matches last build's (or
-the hash the forked worker wrote it with earlier in this build) is not written again.
-The essay is either Pelican's article or, while Pelican is still reading, `EssayFacts`:
-the few facts the worker was told about it (see plugin.py). A page that needs more than
-those facts raises `NotKnownYet`, and is left to the main process.
+Every file written here has an input hash: a file whose hash matches last build's is not
+written again. Each hash holds the site's key (cache.site_key: every setting, template
+and version), so a file is kept only when nothing it shows can have changed.
 """
 
 from __future__ import annotations
@@ -23,16 +21,10 @@ from .bundles import BundleStore, Summary
 from .cache import BuildCache
 from .comments import Comment
 from .threads import Conversation
+from .urls import SiteUrls
 
 logger = logging.getLogger(__name__)
-
-
-def essay_url(slug: str) -> str:
-    return f"essays/{slug}/"
-
-
-def thread_url(essay: str, thread_id: str) -> str:
-    return f"essays/{essay}/threads/{thread_id}/"
+EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a feed's date when it has no entry
 
 
 def input_hash(value) -> str:
@@ -70,54 +62,8 @@ class OutputCache:
             target.write_bytes(data)
         logger.info("Writing %s", target)
 
-    def remove(self, name: str) -> None:
-        """Delete one written file, and the folders it leaves empty."""
-        target = self.output / name
-        target.unlink(missing_ok=True)
-        for folder in target.parents:
-            if folder == self.output:
-                return
-            try:
-                folder.rmdir()
-            except OSError:  # not empty: something else lives there
-                return
-
     def save(self) -> None:
         self.keys.save()
-
-
-class NotKnownYet(Exception):
-    """A template asked for something about an essay that Pelican has not finished."""
-
-
-@dataclass(frozen=True, slots=True)
-class EssayFacts:
-    """An essay as the worker knows it while Pelican is still reading: what thread pages
-    and feeds show of it. Follow-ups are known only once every essay is read, so none."""
-
-    slug: str
-    title: str
-    date: datetime
-    followups: tuple = ()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # Python's and Jinja's own probes: plainly absent
-            raise AttributeError(name)
-        raise NotKnownYet(f"essay.{name}")
-
-
-class NotKnownYetValue:
-    """Stands in for a context entry that exists only once every essay is read."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def _refuse(self, *args, **kwargs):
-        raise NotKnownYet(self._name)
-
-    __getattr__ = __getitem__ = __iter__ = __len__ = __bool__ = __str__ = _refuse
-    __html__ = __contains__ = __eq__ = _refuse
-    __hash__ = object.__hash__
 
 
 def thread_notes(essay, thread_id: str, marks: dict) -> str:
@@ -127,13 +73,17 @@ def thread_notes(essay, thread_id: str, marks: dict) -> str:
     return repr((followups, featured))
 
 
-def comment_entry(info: feeds.FeedInfo, essay, comment: Comment) -> feeds.Entry:
+# Feed entry ids are tag: URIs that never change, whatever the URL settings: they are
+# built from the slug, not from URLs.
+
+def comment_entry(info: feeds.FeedInfo, urls: SiteUrls, essay, comment: Comment
+                  ) -> feeds.Entry:
     if comment.parent is not None:
         parent = comment.parent
         reply = (info.tag(f"comment/{parent.id}"), info.url(parent.permalink))
         title = f"{comment.author} replied to {parent.author} on “{essay.title}”"
     else:
-        reply = (info.tag(f"essays/{essay.slug}"), info.url(essay_url(essay.slug)))
+        reply = (info.tag(f"essays/{essay.slug}"), info.url(urls.essay(essay.slug)))
         verb = {"response": "responded to", "mention": "mentioned"}.get(comment.kind, "on")
         title = f"{comment.author} {verb} “{essay.title}”"
     content = comment.html
@@ -146,11 +96,6 @@ def comment_entry(info: feeds.FeedInfo, essay, comment: Comment) -> feeds.Entry:
                        author=comment.author, in_reply_to=reply)
 
 
-def thread_page_feeds(essay, root: Comment) -> list[tuple[str, str]]:
-    return [(f"Thread started by {root.author}", thread_url(essay.slug, root.id) + "feed.atom.xml"),
-            (f"Comments on “{essay.title}”", essay_url(essay.slug) + "comments.atom.xml")]
-
-
 @dataclass
 class ThreadOutput:
     """Writes one essay's thread pages, thread feeds and comments feed, skipping the
@@ -161,60 +106,102 @@ class ThreadOutput:
     context: dict
     store: BundleStore
     outputs: OutputCache
+    urls: SiteUrls
 
     def write_essay(self, essay, summary: Summary, info: feeds.FeedInfo,
                     marks: dict) -> dict[str, str]:
         """Write what is stale; returns the name and input hash of each file written."""
-        essay_key = input_hash([essay.title, essay.slug, str(essay.date), summary.key])
+        urls, slug = self.urls, essay.slug
+        essay_key = input_hash([essay.title, slug, str(essay.date), summary.key])
         feed_key = input_hash([essay_key, info])
         names = {}
         for root_id, fingerprint in summary.fingerprints.items():
-            page = thread_url(essay.slug, root_id)
             notes = thread_notes(essay, root_id, marks)
-            names[page + "index.html"] = input_hash([fingerprint, essay_key, notes])
-            names[page + "feed.atom.xml"] = input_hash([fingerprint, feed_key])
-        names[essay_url(essay.slug) + "comments.atom.xml"] = feed_key
+            names[urls.thread(slug, root_id) + "index.html"] = \
+                input_hash([fingerprint, essay_key, notes])
+            names[urls.thread_feed(slug, root_id)] = input_hash([fingerprint, feed_key])
+        names[urls.essay_feed(slug)] = feed_key
         stale = {name: key for name, key in names.items() if self.outputs.stale(name, key)}
         if not stale:
             return {}  # nothing this essay's threads show has changed: no bundle to load
-        bundle = self.store.load(essay.slug)
+        bundle = self.store.load(slug)
         # Bundles keep what `decorate` added (permalinks, local dates, scores).
-        conversation = bundle.conversation(essay.slug) if bundle else Conversation(essay.slug)
+        conversation = bundle.conversation(slug) if bundle else Conversation(slug)
         shared = {}  # each comment's feed entry, built once for its thread's and essay's feed
         for root in conversation.roots:
-            page = thread_url(essay.slug, root.id)
-            if page + "index.html" in stale:
-                self.writer.write_file(page + "index.html", self.template, self.context,
+            page = urls.thread(slug, root.id) + "index.html"
+            if page in stale:
+                page_feeds = [(f"Thread started by {root.author}", urls.thread_feed(slug, root.id)),
+                              (f"Comments on “{essay.title}”", urls.essay_feed(slug))]
+                self.writer.write_file(page, self.template, self.context,
                                        article=essay, essay=essay, thread=root,
                                        thread_html=Markup(bundle.whole_thread(root.id)),
-                                       page_feeds=thread_page_feeds(essay, root))
-            if page + "feed.atom.xml" in stale:
-                self.outputs.write(page + "feed.atom.xml",
-                                   thread_feed(info, essay, root, shared))
-        name = essay_url(essay.slug) + "comments.atom.xml"
-        if name in stale:
-            self.outputs.write(name, essay_comments_feed(info, essay, conversation, shared))
+                                       page_feeds=page_feeds)
+            if urls.thread_feed(slug, root.id) in stale:
+                self.outputs.write(urls.thread_feed(slug, root.id),
+                                   thread_feed(info, urls, essay, root, shared))
+        if urls.essay_feed(slug) in stale:
+            self.outputs.write(urls.essay_feed(slug),
+                               essay_comments_feed(info, urls, essay, conversation, shared))
         return stale
 
 
-def thread_feed(info: feeds.FeedInfo, essay, root: Comment, shared=None) -> bytes:
-    page = thread_url(essay.slug, root.id)
+def thread_feed(info: feeds.FeedInfo, urls: SiteUrls, essay, root: Comment,
+                shared=None) -> bytes:
     return feeds.atom(
         info, feed_id=info.tag(f"thread/{root.id}"),
         title=f"Thread started by {root.author} on “{essay.title}”",
-        page_url=info.url(page), self_url=info.url(page + "feed.atom.xml"),
+        page_url=info.url(urls.thread(essay.slug, root.id)),
+        self_url=info.url(urls.thread_feed(essay.slug, root.id)),
         subtitle=f"Every reply in this thread on {info.site_name}",
-        entries=[comment_entry(info, essay, c) for c in root.walk()],
+        entries=[comment_entry(info, urls, essay, c) for c in root.walk()],
         fallback_updated=root.date, threaded=True, shared=shared)
 
 
-def essay_comments_feed(info: feeds.FeedInfo, essay, conversation: Conversation,
-                        shared=None) -> bytes:
-    page = essay_url(essay.slug)
+def essay_comments_feed(info: feeds.FeedInfo, urls: SiteUrls, essay,
+                        conversation: Conversation, shared=None) -> bytes:
     return feeds.atom(
         info, feed_id=info.tag(f"essays/{essay.slug}/comments"),
-        title=f"Comments on “{essay.title}”", page_url=info.url(page),
-        self_url=info.url(page + "comments.atom.xml"),
+        title=f"Comments on “{essay.title}”", page_url=info.url(urls.essay(essay.slug)),
+        self_url=info.url(urls.essay_feed(essay.slug)),
         subtitle=f"The conversation on {info.site_name}",
-        entries=[comment_entry(info, essay, c) for c in conversation.written],
+        entries=[comment_entry(info, urls, essay, c) for c in conversation.written],
         fallback_updated=essay.date, threaded=True, shared=shared)
+
+
+def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: BundleStore,
+                     limit: int, outputs: OutputCache) -> None:
+    """The site-wide feeds: newest essays (Atom and RSS) and newest comments (Atom)."""
+    recent = sorted(essays, key=lambda a: (a.date, a.slug), reverse=True)[:limit]
+    entries = [feeds.Entry(
+        id=info.tag(f"essays/{a.slug}"), title=a.title, link=info.url(urls.essay(a.slug)),
+        published=a.date, updated=getattr(a, "modified", None) or a.date,
+        content_html=a.content, summary_html=a.summary,
+        author=", ".join(str(x) for x in getattr(a, "authors", [])) or info.author,
+        categories=tuple(str(t) for t in getattr(a, "tags", []))) for a in recent]
+    atom_bytes, rss_bytes = feeds.atom_and_rss(
+        info, feed_id=info.tag("feeds/essays"), title=info.site_name,
+        page_url=info.url(""), atom_url=info.url("feeds/essays.atom.xml"),
+        rss_url=info.url("feeds/essays.rss.xml"), subtitle="New essays",
+        entries=entries, fallback_updated=EPOCH)
+    outputs.write("feeds/essays.atom.xml", atom_bytes)
+    outputs.write("feeds/essays.rss.xml", rss_bytes)
+    outputs.write("feeds/comments.atom.xml",
+                  _site_comments_feed(info, urls, essays, store, limit))
+
+
+def _site_comments_feed(info, urls: SiteUrls, essays, store: BundleStore, limit: int) -> bytes:
+    by_slug = {a.slug: a for a in essays}
+    newest = sorted((r for a in essays for r in a.conversation.records),
+                    key=lambda r: (r.date, r.id), reverse=True)[:limit]
+    entries = []
+    for slug in {r.essay for r in newest}:  # one bundle at a time, for the few needed
+        conversation = store.load(slug).conversation(slug)  # decorated when prepared
+        wanted = {r.id for r in newest if r.essay == slug}
+        entries += [comment_entry(info, urls, by_slug[slug], c)
+                    for c in conversation.written if c.id in wanted]
+    return feeds.atom(
+        info, feed_id=info.tag("feeds/comments"), title=f"Comments on {info.site_name}",
+        page_url=info.url(""), self_url=info.url("feeds/comments.atom.xml"),
+        subtitle="Every new comment, reply and response", entries=entries,
+        fallback_updated=EPOCH, threaded=True)

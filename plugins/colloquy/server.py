@@ -77,7 +77,7 @@ def cmd_serve(args) -> int:
     """`colloquy serve`: the site and the comment intake on one port."""
     import uvicorn
 
-    from .cli import load_site_settings
+    from .config import load_site_settings
 
     settings = load_site_settings(args.settings)
     level = getattr(logging, args.log_level.upper())

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .comments import Comment
-from .errors import CommentFileError
+from .errors import CommentFileError, display_path
 
 
 @dataclass
@@ -45,27 +45,44 @@ class Conversation:
 def build_conversations(comments: list[Comment], essays: set[str]
                         ) -> tuple[dict[str, Conversation], list[CommentFileError]]:
     """Group comments by essay and thread them. Returns conversations and problems."""
-    problems: list[CommentFileError] = []
+    ordered = sorted(comments, key=lambda c: c.path)
+    problems, rejected = folder_problems([(c.essay, c.id, c.path) for c in ordered], essays)
     per_essay: dict[str, list[Comment]] = defaultdict(list)
-    seen: dict[str, Comment] = {}
-    for comment in sorted(comments, key=lambda c: c.path):
-        if comment.essay not in essays:
-            problems.append(CommentFileError(
-                comment.path, 1, f"no essay has the slug '{comment.essay}'",
-                "move the file into the folder of an existing essay (or add that essay)"))
-            continue
-        first = seen.get(comment.id)
-        if first is not None:
-            problems.append(CommentFileError(
-                comment.path, 1, f"duplicate id '{comment.id}' (also in {first.path})",
-                "give one of the two comments a new id and file name"))
-            continue
-        seen[comment.id] = comment
-        per_essay[comment.essay].append(comment)
+    for position, comment in enumerate(ordered):
+        if position not in rejected:
+            per_essay[comment.essay].append(comment)
     conversations = {}
     for essay, essay_comments in per_essay.items():
         conversations[essay] = _thread(essay, essay_comments, problems)
     return conversations, problems
+
+
+def folder_problems(files, essays: set[str]
+                    ) -> tuple[list[CommentFileError], set[int]]:
+    """Problems across comment folders, for the build and `colloquy check` alike.
+
+    `files` is (essay, id, path) per comment file, in the order that decides which of two
+    files with the same id yields (the later one); a file in a folder that is not one of
+    `essays` is a problem too. Returns the problems and the positions in `files` of the
+    comments to leave out.
+    """
+    problems: list[CommentFileError] = []
+    rejected: set[int] = set()
+    owner: dict[str, str] = {}
+    for position, (essay, comment_id, path) in enumerate(files):
+        if essay not in essays:
+            problems.append(CommentFileError(
+                path, 1, f"no essay has the slug '{essay}'",
+                "move the file into the folder of an existing essay (or add that essay)"))
+            rejected.add(position)
+        elif comment_id in owner:
+            problems.append(CommentFileError(
+                path, 1, f"duplicate id '{comment_id}' (also in {display_path(owner[comment_id])})",
+                "give one of the two comments a new id and file name"))
+            rejected.add(position)
+        else:
+            owner[comment_id] = path
+    return problems, rejected
 
 
 def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError]
@@ -111,29 +128,40 @@ def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError
     return conversation
 
 
-def _break_cycles(comments: list[Comment], problems: list[CommentFileError]) -> None:
-    """A reply cycle has no root; cut it at its oldest comment, shown top level."""
+def reply_cycles(comments: list[Comment], parent_of) -> list[list[Comment]]:
+    """Every chain of replies that comes back on itself, each once, in the order found.
+
+    `parent_of(comment)` is the comment it replies to, or None. The build and the
+    importers both cut each cycle at its oldest comment, which then shows top level.
+    """
     state: dict[str, int] = {}  # 1 = on the current path, 2 = known to reach a root
+    cycles = []
     for start in comments:
         path = []
         node = start
         while node is not None and state.get(node.id) is None:
             state[node.id] = 1
             path.append(node)
-            node = node.parent
+            node = parent_of(node)
         if node is not None and state[node.id] == 1:
-            cycle = path[path.index(node):]
-            ids = " → ".join(c.id for c in cycle)
-            for member in cycle:
-                problems.append(CommentFileError(
-                    member.path, 1, f"reply cycle: {ids} → {cycle[0].id}",
-                    "make one of these reply to a comment outside the cycle; "
-                    "meanwhile the oldest is shown top level", fatal=False))
-            oldest = min(cycle, key=lambda c: (c.date, c.id))
-            oldest.parent = None
-            oldest.orphaned = True
+            cycles.append(path[path.index(node):])
         for member in path:
             state[member.id] = 2
+    return cycles
+
+
+def _break_cycles(comments: list[Comment], problems: list[CommentFileError]) -> None:
+    """A reply cycle has no root; cut it at its oldest comment, shown top level."""
+    for cycle in reply_cycles(comments, lambda c: c.parent):
+        ids = " → ".join(c.id for c in cycle)
+        for member in cycle:
+            problems.append(CommentFileError(
+                member.path, 1, f"reply cycle: {ids} → {cycle[0].id}",
+                "make one of these reply to a comment outside the cycle; "
+                "meanwhile the oldest is shown top level", fatal=False))
+        oldest = min(cycle, key=lambda c: (c.date, c.id))
+        oldest.parent = None
+        oldest.orphaned = True
 
 
 def _set_depths(root: Comment) -> None:

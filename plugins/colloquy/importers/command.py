@@ -31,7 +31,7 @@ def register(commands) -> None:
 
 
 def cmd_import(args) -> int:
-    from ..cli import load_site_settings
+    from ..config import load_site_settings
     from . import run
 
     settings = load_site_settings(args.settings)
