@@ -13,10 +13,13 @@ import os
 import time
 from pathlib import Path
 
+from pelican.settings import DEFAULT_CONFIG
+
 from . import guards, settings as colloquy_settings, tokens
 from .errors import SettingError
 from .pages import Shell
 from .store import Limits, Store, default_store_path, site_path
+from .urls import PAGE, SiteUrls
 from .writer import Writer
 
 logger = logging.getLogger("colloquy.intake")
@@ -64,7 +67,10 @@ class Intake:
                              rate_window=float(self.cfg["COLLOQUY_RATE_WINDOW"]),
                              duplicate_window=float(self.cfg["COLLOQUY_DUPLICATE_WINDOW"]),
                              auto_approve_after=int(self.cfg["COLLOQUY_AUTO_APPROVE_AFTER"]))
-        self.index = SiteIndex(self.output, self.comments_root)
+        # An ARTICLE_URL it cannot honour is refused here; a settings dict made by hand
+        # (not by Pelican's read_settings) gets Pelican's defaults for what it lacks.
+        self.urls = SiteUrls({**DEFAULT_CONFIG, **settings})
+        self.index = SiteIndex(self.output, self.comments_root, self.urls)
         self.shell = Shell(self.output)
         self.author_name = str(settings.get("AUTHOR") or "")
         self.store = Store(default_store_path(settings))
@@ -114,7 +120,8 @@ def check_numbers(cfg: dict) -> None:
 class SiteIndex:
     """Which essays and comment ids exist, re-read when their folders change.
 
-    Essays are the built pages (OUTPUT_PATH/essays/<slug>/index.html): exactly what
+    Essays (and pages with conversations) are the built pages, found where the site's
+    URL settings put them (urls.SiteUrls: `essays/<slug>/index.html` here): exactly what
     readers can see and answer. Comment ids are the file names in content/comments/<slug>/.
     A folder is listed again only when its modification time changes; a name found in the
     cache is trusted for FRESH seconds without even a stat(), a name not found always
@@ -123,9 +130,11 @@ class SiteIndex:
 
     FRESH = 1.0
 
-    def __init__(self, output: Path, comments_root: Path):
-        self.essays_dir = output / "essays"
+    def __init__(self, output: Path, comments_root: Path, urls: SiteUrls | None = None):
+        self.output = output
         self.comments_root = comments_root
+        self.urls = urls or SiteUrls({"ARTICLE_URL": "essays/{slug}/",
+                                      "ARTICLE_SAVE_AS": "essays/{slug}/index.html"})
         self._folders: dict[Path, tuple[float, int, set[str]]] = {}
 
     def _names(self, folder: Path, list_names, known: str) -> bool:
@@ -143,8 +152,29 @@ class SiteIndex:
         return known in names
 
     def has_essay(self, slug: str) -> bool:
-        return self._names(self.essays_dir, lambda folder: {
-            p.name for p in folder.iterdir() if (p / "index.html").is_file()}, slug)
+        return self._built(slug) is not None
+
+    def url_of(self, slug: str) -> str | None:
+        """The path of the built essay (or page) with this slug, e.g. '/essays/a-slug/'."""
+        found = self._built(slug)
+        return "/" + self.urls.essay(slug, found) if found else None
+
+    def folder_of(self, slug: str) -> str | None:
+        """Where its thread pages live, e.g. '/essays/a-slug/' ('/a-slug/' for 'a-slug.html')."""
+        found = self._built(slug)
+        return "/" + self.urls.folder(slug, found) if found else None
+
+    def _built(self, slug: str) -> str | None:
+        """'essay' or 'page' when that kind's page with this slug is built (a stat() per
+        kind), else None."""
+        for kind in ("essay", PAGE):
+            try:
+                url = self.urls.essay(slug, kind)
+            except SettingError:  # PAGE_URL cannot be honoured: pages take no comments
+                continue
+            if (self.output / (url + "index.html" if url.endswith("/") else url)).is_file():
+                return kind
+        return None
 
     def has_comment(self, essay: str, comment_id: str) -> bool:
         return self._names(self.comments_root / essay,

@@ -20,6 +20,7 @@ header and footer (404.html's, else index.html's), so they look like the site.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -41,6 +42,9 @@ NOTICES = {
     "published": "Thank you: your comment is published. It appears on this page when the "
                  "site has been rebuilt, usually within a minute.",
 }
+ESSAY_FIELD_RE = re.compile(r'name="essay" value="([^"]*)"')
+FORM_RE = re.compile(r'(name="essay" value="([^"]*)"[^<]*>\s*<input[^>]*?value=")'
+                     + re.escape(tokens.PLACEHOLDER) + '"')
 FEED_TYPES = {".atom.xml": "application/atom+xml", ".rss.xml": "application/rss+xml"}
 FAVICONS = ("theme/favicon.ico", "theme/images/favicon.ico", "theme/img/favicon.ico")
 
@@ -75,16 +79,29 @@ class SitePages(StaticFiles):
         if not name.endswith(".html"):
             return super().file_response(full_path, stat_result, scope, status_code)
         page = Path(full_path).read_text(encoding="utf-8", errors="replace")
-        essay = essay_of(scope.get("path", ""))
-        marker = f'value="{tokens.PLACEHOLDER}"'
-        if marker in page:
-            page = page.replace(marker, f'value="{tokens.issue(self.intake.secret, essay)}"')
+        secret = self.intake.secret
+        page = sign_forms(page, secret)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        state = tokens.read_mark(self.intake.secret, query.get("comment", [""])[0], essay)
+        first = ESSAY_FIELD_RE.search(page)
+        state = first and tokens.read_mark(secret, query.get("comment", [""])[0],
+                                           html.unescape(first[1]))
         if state and NOTICE_MARK in page:
             page = page.replace(NOTICE_MARK, notice_html(state), 1)
         return Response(page, status_code=status_code, media_type="text/html",
                         headers={"cache-control": "no-store"})
+
+
+def sign_forms(page: str, secret: bytes) -> str:
+    """A fresh token for each form's placeholder, signed for the essay the form names in
+    its hidden `essay` field (just before the token), whatever URL put the page here."""
+    page = FORM_RE.sub(lambda m: m[1] + tokens.issue(secret, html.unescape(m[2])) + '"',
+                       page)
+    marker = f'value="{tokens.PLACEHOLDER}"'
+    if marker in page:  # a form laid out otherwise: the page's first essay field
+        first = ESSAY_FIELD_RE.search(page)
+        essay = html.unescape(first[1]) if first else ""
+        page = page.replace(marker, f'value="{tokens.issue(secret, essay)}"')
+    return page
 
 
 def feed_media_type(scope, feed_type: str) -> str:
@@ -95,13 +112,6 @@ def feed_media_type(scope, feed_type: str) -> str:
             accept = value.decode("latin-1").lower()
     wants_page = "text/html" in accept and feed_type not in accept
     return "application/xml; charset=utf-8" if wants_page else f"{feed_type}; charset=utf-8"
-
-
-def essay_of(path: str) -> str:
-    parts = path.strip("/").split("/")
-    if len(parts) >= 2 and parts[0] == "essays" and is_essay_name(parts[1]):
-        return parts[1]
-    return ""
 
 
 def notice_html(state: str) -> str:
@@ -193,14 +203,14 @@ def intake_page(intake, status: int, problems: list[str], fields: dict, title: s
     essay = essay if isinstance(essay, str) and is_essay_name(essay) else ""
     form = {name: str(fields.get(name, ""))[:20000] for name in FORM_FIELDS}
     form["essay"] = essay
-    known = essay and intake.index.has_essay(essay)
+    page_url = intake.index.url_of(essay) if essay else None
     content = BODY.render(
         title=title, problems=problems, lead="Please fix these and send it again:",
-        form=form if known and fields.get("body") is not None else None,
+        form=form if page_url and fields.get("body") is not None else None,
         action=f"{intake.intake_url}/comments", token=tokens.issue(intake.secret, essay),
         max_name=intake.cfg["COLLOQUY_MAX_NAME_CHARS"],
         max_body=intake.cfg["COLLOQUY_MAX_BODY_CHARS"],
-        back=f"/essays/{quote(essay)}/" if known else "/")
+        back=quote(page_url) if page_url else "/")
     html = intake.shell.render(title, intake.settings.get("SITENAME", ""), content)
     all_headers = {"cache-control": "no-store"}
     all_headers.update(headers or {})
