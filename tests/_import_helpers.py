@@ -10,8 +10,8 @@ from colloquy.importers import run
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
 
-def run_import(site, fmt: str, path, dry_run: bool = False, **settings):
-    return run(fmt, path, site.settings(**settings), dry_run=dry_run)
+def run_import(site, fmt: str, path, dry_run: bool = False, report_path=None, **settings):
+    return run(fmt, path, site.settings(**settings), dry_run=dry_run, report_path=report_path)
 
 
 def comment_files(site) -> dict[str, str]:
@@ -70,3 +70,8 @@ def replies_of(doc, comment_id: str) -> list[str]:
     items = doc.xpath(f'//article[@id="c-{comment_id}"]/../ol[contains(@class, "replies")]'
                       '/li/article/@id')
     return [i.removeprefix("c-") for i in items]
+
+
+def named(report, reason_start: str) -> list:
+    """The report's records whose reason starts so: every item is named, not counted."""
+    return [r for r in report.records if r.reason.startswith(reason_start)]

@@ -6,11 +6,14 @@ import logging
 import shutil
 from datetime import datetime, timezone
 
+import lxml.html
 import pytest
 
 from colloquy import cli
 from colloquy.checks import check_site
-from colloquy.digest import DigestError, Week, draft
+from colloquy.notes import DigestError
+from colloquy.site import draft
+from colloquy.weeks import Week
 from test_substance import write_conf
 
 NOW = "2027-01-06T12:00:00+01:00"   # a Wednesday: 2027-W01 is the running week
@@ -245,8 +248,73 @@ def test_draft_writes_a_prefilled_note_and_never_overwrites(site, tmp_path, caps
     assert "still running" in running.read_text()
     site.build(COLLOQUY_DIGEST_NOW=NOW)
     assert not (site.output / "digest/2027-w01").exists()
-    page = (site.output / "digest/2026-w53/index.html").read_text()
-    assert "This week 3 comments came in." in page and "Tallies:" not in page
+
+
+MACHINE_WORDS = ("came in", "keep thinking about", "Tallies:", "points", "ranked by substance",
+                 "status")
+
+
+def test_a_fresh_draft_publishes_nothing_as_the_authors_words(site, caplog):
+    populate(site)
+    settings = site.settings(COLLOQUY_DIGEST_NOW=NOW)
+    target, _, _ = draft(settings, "2026-W38")
+    text = target.read_text()
+    assert "status: draft" in text.split("\n\n")[0]          # in the header
+    assert "The conversation I keep thinking about" in text   # offered, in the private notes
+    with caplog.at_level(logging.WARNING):
+        site.build(COLLOQUY_DIGEST_NOW=NOW)
+    assert "2026-w38.md:3: still a draft" in caplog.text
+    page = site.html("digest/2026-w38/index.html")
+    assert not page.xpath("//*[@class='digest-author']")
+    assert texts(page, "//h1") == ["Week 38, 2026"]
+    entry = next(e for e in site.feed("feeds/digest.atom.xml").entries
+                 if e.id.endswith("2026-w38"))
+    shown = page.text_content() + entry.content[0].value + entry.title
+    assert not [w for w in MACHINE_WORDS if w in shown]
+    problems = check_site(settings)
+    assert [(p.line, p.fatal, p.problem) for p in problems
+            if p.path.endswith("2026-w38.md")] == [
+        (3, False, "still a draft: nothing in it is published")]
+    # The author writes their words and deletes the status line: now they lead the week.
+    target.write_text(text.replace("status: draft\n", "") + "What a week it was.\n")
+    site.build(COLLOQUY_DIGEST_NOW=NOW)
+    page = site.html("digest/2026-w38/index.html")
+    assert texts(page, "//div[@class='digest-author']") == ["What a week it was."]
+    assert not [w for w in MACHINE_WORDS if w in page.text_content()]
+    assert not [p for p in check_site(settings) if p.path.endswith("2026-w38.md")]
+
+
+@pytest.mark.parametrize("opening", ["Note: this week the thread about work went deep.",
+                                     "Update: the question from Nora gets an essay of its own."])
+def test_an_opening_like_a_header_line_is_published_as_written(site, opening):
+    populate(site)
+    site.raw("digests/2026-w38.md", f"title: Slow week\n\n{opening}\n\nMore words.\n".encode())
+    site.raw("digests/2026-w37.md", f"{opening}\n".encode())   # no header at all
+    site.build(COLLOQUY_DIGEST_NOW=NOW)
+    feed = site.feed("feeds/digest.atom.xml")
+    for week in ("2026-w38", "2026-w37"):
+        page = site.html(f"digest/{week}/index.html")
+        author = page.xpath("//div[@class='digest-author']/p")
+        assert " ".join(author[0].text_content().split()) == opening
+        entry = next(e for e in feed.entries if e.id.endswith(week))
+        content = lxml.html.fromstring(entry.content[0].value)
+        first = content.xpath("//div[@class='digest-author']/p")[0]
+        assert " ".join(first.text_content().split()) == opening
+
+
+def test_reader_pages_show_no_machinery(built):
+    for name in ("digest/2026-w38/index.html", "digest/index.html"):
+        page = built.html(name)
+        text = page.text_content()
+        for word in ("substance", "Why this is here", "colloquy explain", "log2", "points"):
+            assert word not in text, (name, word)
+        assert not page.xpath("//details") and not page.xpath("//code")
+    entry = built.feed("feeds/digest.atom.xml").entries[1]
+    assert "substance" not in entry.content[0].value
+    # The excerpts are there, for readers, with their authors.
+    page = built.html("digest/2026-w38/index.html")
+    assert texts(page, "//blockquote[@class='digest-excerpt']/footer/a")[:2] == ["Nora", "Ines"]
+    assert texts(page, "//p[@class='meta']/a")[0] == "follow the digest (Atom feed)"
 
 
 def test_strict_builds_fail_on_digest_problems(site):
@@ -256,3 +324,170 @@ def test_strict_builds_fail_on_digest_problems(site):
     site.raw("digests/2026-w99.md", b"No such week.\n")
     with pytest.raises(ColloquyError, match="COLLOQUY_STRICT"):
         site.build(COLLOQUY_DIGEST_NOW=NOW, COLLOQUY_STRICT=True)
+
+
+# -- a published week is a record ---------------------------------------------------------
+
+LATER = "2027-03-03T12:00:00+01:00"
+
+
+def week_view(site, slug="2026-w38"):
+    """What readers see of a week: its page's digest and its feed entry."""
+    page = site.html(f"digest/{slug}/index.html")
+    body = lxml.html.tostring(page.xpath("//div[@class='digest-week']")[0])
+    entry = next(e for e in site.feed("feeds/digest.atom.xml").entries if e.id.endswith(slug))
+    return body, entry.content[0].value, entry.updated, entry.title
+
+
+def threads_of(site, slug="2026-w38"):
+    page = site.html(f"digest/{slug}/index.html")
+    return [h.rstrip("/").rsplit("/", 1)[1]
+            for h in page.xpath("//li[@class='digest-thread']/h3/a[1]/@href")]
+
+
+def late_replies(site):
+    """Replies in February to the W38 thread that ranked last: live, it would now rank second."""
+    for n, who in enumerate(("Pia", "Quin", "Rosa", "Sven", "Tove")):
+        site.comment("alpha", f"late-{n}", f"Answering this months later, as {who}, with words "
+                     "of my own about the midnight comment.", author=who, reply_to="a-mon",
+                     date=f"2027-02-0{n + 1}T10:00:00+01:00")
+
+
+def test_a_published_week_is_frozen_beside_the_notes(built):
+    import json
+
+    stored = json.loads((built.content / "digests/2026-w38.selection.json").read_text())
+    assert stored["week"] == "2026-W38"
+    assert [t["thread"] for t in stored["threads"]] == ["deep", "a-utc", "a-mon"]
+    assert stored["threads"][0]["featured"] == ["deep", "deep-r1"]
+    assert stored["updated"] == "2026-09-20T23:59:59+02:00"
+    # The running week is not frozen; quiet weeks have nothing to freeze; no temporary
+    # file is left behind.
+    assert sorted(p.name for p in (built.content / "digests").iterdir()) == [
+        "2026-w37.selection.json", "2026-w38.md", "2026-w38.selection.json",
+        "2026-w53.selection.json"]
+    # A rebuild, days later in the same running week, reads them and writes nothing.
+    stamps = {p.name: p.stat().st_mtime_ns for p in (built.content / "digests").iterdir()}
+    built.build(COLLOQUY_DIGEST_NOW="2027-01-09T12:00:00+01:00")
+    assert {p.name: p.stat().st_mtime_ns
+            for p in (built.content / "digests").iterdir()} == stamps
+
+
+def test_a_later_reply_changes_neither_the_page_nor_the_feed_entry(built):
+    before = week_view(built)
+    late_replies(built)
+    built.build(COLLOQUY_DIGEST_NOW=LATER)
+    assert week_view(built) == before
+    assert threads_of(built) == ["deep", "a-utc", "a-mon"]
+    # The essay page shows the replies: the build did read them.
+    assert built.html("essays/alpha/index.html").xpath("//*[@id='c-late-4']")
+    # Unfreezing takes the week afresh: the late replies lift the midnight thread, and
+    # the feed entry says it was updated.
+    conf = write_conf(built, built.root, COLLOQUY_DIGEST_NOW=LATER)
+    assert cli.main(["--settings", str(conf), "digest", "unfreeze", "2026-W38"]) == 0
+    built.build(COLLOQUY_DIGEST_NOW=LATER)
+    assert threads_of(built) == ["deep", "a-mon", "a-utc"]
+    after = week_view(built)
+    assert after[0] != before[0] and after[1] != before[1]
+    assert datetime.fromisoformat(after[2]) == datetime.fromisoformat(LATER)
+    # ...and it is frozen again: the next reply changes nothing.
+    built.comment("alpha", "later-still", "One more reply, much later, with words of its own.",
+                  author="Uwe", reply_to="a-utc", date="2027-03-02T10:00:00+01:00")
+    built.build(COLLOQUY_DIGEST_NOW="2027-03-10T12:00:00+01:00")
+    assert week_view(built) == after
+
+
+def test_the_current_text_is_shown_and_a_removed_comment_drops_out(built):
+    body, content, updated, _ = week_view(built)
+    assert b"What would it take" in body
+    deep = built.content / "comments/beta/deep.md"
+    deep.write_text(deep.read_text().replace("What would it take", "What could make"))
+    (built.content / "comments/beta/deep-r1.md").unlink()
+    built.build(COLLOQUY_DIGEST_NOW=LATER)
+    page = built.html("digest/2026-w38/index.html")
+    excerpts = texts(page, "//blockquote[@class='digest-excerpt']")
+    assert any("What could make" in e for e in excerpts)
+    assert not any("from the other side" in e for e in excerpts)       # deep-r1, removed
+    assert threads_of(built) == ["deep", "a-utc", "a-mon"]
+    assert week_view(built)[2] == updated
+
+
+def test_the_entry_is_updated_when_the_author_changes_their_words(built):
+    note = built.content / "digests/2026-w38.md"
+    _, _, updated, _ = week_view(built)
+    note.write_text(note.read_text().replace("remember to thank Nora", "and Olu"))
+    built.build(COLLOQUY_DIGEST_NOW=LATER)
+    assert week_view(built)[2] == updated          # private notes are not what readers see
+    note.write_text(note.read_text().replace("My own words", "My own, better words"))
+    built.build(COLLOQUY_DIGEST_NOW=LATER)
+    _, content, new_updated, _ = week_view(built)
+    assert "My own, better words" in content
+    assert datetime.fromisoformat(new_updated) == datetime.fromisoformat(LATER)
+    before = {n: (built.output / n).read_bytes()
+              for n in ("feeds/digest.atom.xml", "feeds/digest.rss.xml")}
+    built.build(COLLOQUY_DIGEST_NOW="2027-04-01T12:00:00+02:00")   # unchanged rebuild
+    assert {n: (built.output / n).read_bytes() for n in before} == before
+
+
+def test_a_week_that_cannot_be_frozen_is_still_published(site, caplog):
+    populate(site)
+    site.raw("digests", b"")   # a file where the folder should be: nothing can be written
+    with caplog.at_level(logging.WARNING):
+        site.build(COLLOQUY_DIGEST_NOW=NOW)
+    assert "2026-w38.selection.json:1: the week's selection could not be frozen" in caplog.text
+    assert threads_of(site) == ["deep", "a-utc", "a-mon"]
+
+
+BROKEN = ['{"week": "2026-W38", "threads": [',                       # cut short
+          '[1, 2]', '{"week": "2026-W37"}', '{"week": "2026-W38"}',
+          '{"week": "2026-W38", "unfrozen": "2027-01-01T00:00:00"}',  # no UTC offset
+          '{"week": "2026-W38", "unfrozen": 7}']
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.update(updated="yesterday"), lambda d: d.update(threads="deep"),
+    lambda d: d["threads"][0].pop("comments"), lambda d: d["threads"][0].update(featured=[[1]]),
+    lambda d: d.update(tallies=[[1]]), lambda d: d.pop("responses")] + BROKEN)
+def test_a_broken_frozen_file_is_reported_and_kept(built, caplog, change):
+    import json
+
+    frozen = built.content / "digests/2026-w38.selection.json"
+    if isinstance(change, str):
+        frozen.write_text(change)
+    else:
+        data = json.loads(frozen.read_text())
+        change(data)
+        frozen.write_text(json.dumps(data))
+    kept = frozen.read_bytes()
+    late_replies(built)
+    with caplog.at_level(logging.WARNING):
+        built.build(COLLOQUY_DIGEST_NOW=LATER)
+    assert "2026-w38.selection.json:1: the week's frozen selection cannot be read" in caplog.text
+    assert "colloquy digest unfreeze 2026-W38" in caplog.text
+    assert frozen.read_bytes() == kept
+    assert threads_of(built) == ["deep", "a-mon", "a-utc"]      # selected now
+
+
+def test_unfreezing_a_week_that_is_not_frozen_says_so(site, tmp_path, capsys):
+    populate(site)
+    conf = write_conf(site, tmp_path, COLLOQUY_DIGEST_NOW=NOW)
+    assert cli.main(["--settings", str(conf), "digest", "unfreeze", "2026-W38"]) == 2
+    assert "week 2026-W38 is not frozen" in capsys.readouterr().err
+    assert cli.main(["--settings", str(conf), "digest", "unfreeze", "38"]) == 2
+    assert "is not a week" in capsys.readouterr().err
+
+
+def test_hostile_note_text_is_cleaned_and_the_feed_stays_valid(site, caplog):
+    populate(site)
+    site.raw("digests/2026-w38.md", "title: Cafe\u0301 week\r\n\r\nBell\x07 and NUL\x00 and "
+             "escape\x1b[31m red, and e\u0301.\r\n<script>alert(1)</script>\r\n".encode())
+    with caplog.at_level(logging.WARNING):
+        site.build(COLLOQUY_DIGEST_NOW=NOW)
+    assert "2026-w38.md:1: characters a page or feed cannot carry were removed" in caplog.text
+    for name in ("feeds/digest.atom.xml", "feeds/digest.rss.xml"):
+        feed = site.feed(name)
+        assert not feed.bozo, feed.bozo_exception
+    page = site.html("digest/2026-w38/index.html")
+    assert texts(page, "//h1") == ["Caf\u00e9 week"]                     # NFC
+    words = texts(page, "//div[@class='digest-author']/p")[0]
+    assert words.startswith("Bell and NUL and escape[31m red, and \u00e9.")

@@ -23,10 +23,19 @@ def test_comments_replies_pending_and_deleted(site):
     reply = header(files["on-walking-slowly/commento-c2b1"])
     assert reply["author"] == "Anonymous" and reply["reply-to"] == long_hex[0].split("/")[1]
     assert header(files[long_hex[0]])["website"] == "https://gil.example"
+    # Go writes nanoseconds; the page is the export's `url` field.
+    assert header(files[long_hex[0]])["date"] == "2020-03-01T10:00:00+00:00"
     assert "reply-to" not in header(files["on-walking-slowly/commento-c5e4"])  # parent deleted
-    assert [r["id"] for r in pending_rows(site)] == ["commento-c3c2"]  # flagged
+    assert [r["id"] for r in pending_rows(site)] == ["commento-c3c2", "commento-c7a6"]
     assert report.skipped == {"deleted": 1, "its page matches no essay on this site": 1}
     assert not any("@commento.example" in text for text in files.values())
+
+
+def test_a_hand_made_file_naming_the_page_path_is_read_too(site, tmp_path):
+    walking_site(site)
+    export = tmp_path / "old.json"
+    export.write_text(EXPORT.read_text().replace('"url":', '"path":'))
+    assert run_import(site, "commento", export).total_imported == 3
 
 
 def test_gzipped_export(site, tmp_path):

@@ -9,12 +9,13 @@ import pytest
 
 import colloquy.importers as importers
 from colloquy.comments import ID_RE
-from colloquy.importers import EssayIndex, Item, Report, Site, make_id, parse_date, plan
+from colloquy.errors import ColloquyError
+from colloquy.importers import Item, Report, Site, apply, inputs, make_id, parse_date, plan
 from colloquy.importers.htmlmd import html_to_markdown
 from colloquy.importers.xmlsafe import declare_missing_prefixes
 from colloquy.markup import render
 
-from _import_helpers import FIXTURES, run_import, walking_site
+from _import_helpers import FIXTURES, comment_files, run_import, walking_site
 
 UTC = timezone.utc
 
@@ -75,7 +76,7 @@ def test_essay_index_matches_urls_paths_slugs_and_titles(site):
     site.essay("on-walking-slowly", title="On Walking Slowly")
     path = site.content / "essays" / "stem-only.md"
     path.write_text("Title: Städte & Stille\nDate: 2019-01-01\n\nbody\n", encoding="utf-8")
-    index = EssayIndex(site.content / "essays")
+    index = Site(site.settings()).essays
     assert index.match("https://old.example.org/2019/04/on-walking-slowly/") == "on-walking-slowly"
     assert index.match("http://x/2019/04/on-walking-slowly/amp/") == "on-walking-slowly"
     assert index.match("/on-walking-slowly.html") == "on-walking-slowly"
@@ -144,7 +145,7 @@ def test_reply_cycles_and_cross_essay_parents_become_top_level(site):
     # 1 -> 2 -> 1 is cut at the oldest of the two (1), which becomes top level.
     assert reply_to["isso-1"] is None and reply_to["isso-2"] == "isso-1"
     assert report.orphans == 2
-    assert any("cycle" in w for w in report.warnings)
+    assert any("cycle" in r.reason for r in report.records if r.status == "changed")
 
 
 def test_published_reply_to_pending_parent_climbs_to_a_published_ancestor(site):
@@ -162,7 +163,7 @@ def test_same_id_different_comments_are_both_kept(site):
     items = [make_item("5", body="first"), make_item("5", body="second")]
     result = plan("isso", items, Site(site.settings()), report)
     assert len(result.comments) == 2 and len({c.id for c in result.comments}) == 2
-    assert any("used twice" in w for w in report.warnings)
+    assert any("used twice" in r.reason for r in report.records)
 
 
 def test_tallies_never_thread(site):
@@ -179,7 +180,7 @@ def test_hand_written_file_with_the_same_id_is_not_clobbered(site):
     report = Report("isso", "x")
     result = plan("isso", [make_item("1")], Site(site.settings()), report)
     assert result.comments[0].id != "isso-1"
-    importers.apply(result, Site(site.settings()), report, dry_run=False)
+    apply(result, Site(site.settings()), report, dry_run=False)
     assert "Mine, by hand." in mine.read_text()
 
 
@@ -187,26 +188,28 @@ def test_hand_written_file_with_the_same_id_is_not_clobbered(site):
 
 def test_progress_bar_only_on_a_terminal_and_for_large_inputs(site, monkeypatch, capsys):
     monkeypatch.setattr("sys.stderr.isatty", lambda: False, raising=False)
-    assert not importers.wants_progress(size=10**9)
+    assert not inputs.wants_progress(size=10**9)
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
-    assert importers.wants_progress(size=10**9)
-    assert not importers.wants_progress(size=10)
-    monkeypatch.setattr(importers, "PROGRESS_MIN_BYTES", 1)
-    monkeypatch.setattr(importers, "PROGRESS_MIN_ITEMS", 1)
+    assert inputs.wants_progress(size=10**9)
+    assert not inputs.wants_progress(size=10)
+    monkeypatch.setattr(inputs, "PROGRESS_MIN_BYTES", 1)
+    monkeypatch.setattr(inputs, "PROGRESS_MIN_ITEMS", 1)
     report = run_import(site, "wordpress", FIXTURES / "wordpress-1.2.xml")
-    assert report.total_imported == 10
+    assert report.total_imported == 12
 
 
 def test_report_lists_counts_reasons_and_warnings():
     report = Report("disqus", "export.xml")
     report.imported.update({"comment": 3, "mention": 1})
-    report.skip("spam", 2)
-    report.skip("deleted")
+    report.skip("spam", source_id="7", thread_title="On Walking", thread_url="https://o/w/")
+    report.skip("spam", source_id="8")
+    report.skip("deleted", source_id="9")
     report.warn("a warning")
     report.warn("a warning")
     text = report.render()
     assert "imported: 4 (3 comments, 1 mention)" in text
     assert "     2  spam" in text and "     1  deleted" in text
+    assert "7 (On Walking <https://o/w/>)" in text
     assert text.count("a warning") == 1
 
 
@@ -219,7 +222,7 @@ def test_undeclared_prefixes_are_declared_on_the_root():
 
 
 def test_unknown_format_is_a_clear_error(site):
-    with pytest.raises(importers.ColloquyError, match="unknown import format 'blogger'"):
+    with pytest.raises(ColloquyError, match="unknown import format 'blogger'"):
         run_import(site, "blogger", FIXTURES / "disqus.xml")
 
 
@@ -259,3 +262,66 @@ def test_all_formats_into_one_site_check_clean_and_build(site, tmp_path):
     site.build()
     doc = site.html("essays/on-walking-slowly/index.html")
     assert len(doc.xpath('//article[starts-with(@id, "c-")]')) >= 20
+
+
+# -- slugs as Pelican gives them --------------------------------------------------------------
+
+def test_threads_land_in_the_folder_named_by_pelicans_own_slug(site, tmp_path):
+    import json
+
+    site.essay("cancel_dajie", title="Cancel Dajie")
+    site.essay("MixedCase", title="Mixed Case")
+    (site.content / "essays" / "panic.md").write_text(
+        "Title: Don't Panic\nDate: 2019-01-01 10:00\n\nA towel.\n", encoding="utf-8")
+    mentions = [{"type": "entry", "wm-id": n, "wm-property": "mention-of",
+                 "wm-target": target, "url": f"https://other.example/{n}",
+                 "published": "2019-02-01T10:00:00Z", "author": {"name": "Other"},
+                 "content": {"text": "Linked."}}
+                for n, target in enumerate(("https://old.example/2011/cancel_dajie/",
+                                            "https://old.example/MixedCase/",
+                                            "https://old.example/2019/dont-panic/"), 1)]
+    export = tmp_path / "mentions.jf2.json"
+    export.write_text(json.dumps({"type": "feed", "children": mentions}))
+    report = run_import(site, "webmention", export)
+    assert report.total_imported == 3
+    assert set(comment_files(site)) == {"cancel_dajie/webmention-1", "MixedCase/webmention-2",
+                                        "dont-panic/webmention-3"}
+    site.build()  # Pelican agrees: these are the folders of its own pages
+    for slug in ("cancel_dajie", "MixedCase", "dont-panic"):
+        assert (site.output / "essays" / slug / "index.html").exists()
+
+
+# -- nothing lost ---------------------------------------------------------------------------
+
+def _in_export(fmt: str, path) -> int:
+    """How many comment-like items the export holds, counted straight from the file."""
+    import json
+    import re
+    import sqlite3
+
+    if fmt == "wordpress":
+        return path.read_text("utf-8").count("<wp:comment>")
+    if fmt == "disqus":
+        return len(re.findall(r"<post[\s>]", path.read_text("utf-8")))
+    if fmt == "commento":
+        return len(json.loads(path.read_text("utf-8"))["comments"])
+    if fmt == "webmention":
+        return len(json.loads(path.read_text("utf-8"))["children"])
+    if fmt == "isso":
+        return sqlite3.connect(path).execute("SELECT count(*) FROM comments").fetchone()[0]
+    return sum(1 for p in path.rglob("*") if p.is_file())  # staticman, pcs: a file each
+
+
+@pytest.mark.parametrize("fmt, name", [
+    ("wordpress", "wordpress-1.2.xml"), ("wordpress", "wordpress-no-version.xml"),
+    ("disqus", "disqus.xml"), ("isso", None), ("webmention", "webmention.jf2.json"),
+    ("staticman", "staticman"), ("commento", "commento.json"), ("pcs", "pcs")])
+def test_every_item_of_an_export_is_accounted_for(site, tmp_path, fmt, name):
+    from _import_helpers import isso_db
+
+    walking_site(site)
+    path = isso_db(tmp_path) if fmt == "isso" else FIXTURES / name
+    first = run_import(site, fmt, path)
+    assert first.comments_read == _in_export(fmt, path)
+    again = run_import(site, fmt, path)
+    assert again.comments_read == first.comments_read and again.total_imported == 0

@@ -6,7 +6,7 @@ import pytest
 
 from colloquy.importers import ImportFileError
 
-from _import_helpers import (FIXTURES, body, comment_files, header, replies_of, run_import,
+from _import_helpers import (FIXTURES, body, comment_files, header, named, replies_of, run_import,
                              snapshot, walking_site)
 
 EXPORT = FIXTURES / "disqus.xml"
@@ -40,14 +40,16 @@ def test_deleted_spam_missing_and_unmatched_are_skipped_and_reported(site):
     assert report.skipped == {"deleted": 1, "spam": 1,
                               "its thread is missing from the export": 1,
                               "its thread matches no essay on this site": 1}
-    assert any("5999" in w for w in report.warnings)
-    assert any("tag/long-gone" in w for w in report.warnings)
+    missing, = named(report, "its thread is missing")
+    assert missing.detail == "thread 5999" and missing.source_id
+    unmatched, = named(report, "its thread matches no essay")
+    assert "tag/long-gone" in unmatched.thread_url and unmatched.source_id
     # The reply to a deleted post climbs to the deleted post's parent.
     files = comment_files(site)
     assert header(files["on-walking-slowly/disqus-900005"])["reply-to"] == "disqus-900001"
     # A post without a date takes the essay's, with a warning.
     assert header(files["the-price-of-a-like/disqus-900010"])["date"].startswith("2019-05-01")
-    assert any("900010: no date" in w for w in report.warnings)
+    assert [r.source_id for r in named(report, "no date")] == ["900010"]
 
 
 def test_idempotent_and_round_trip(site):
@@ -101,3 +103,40 @@ def test_unwritable_site_is_a_clear_error(site, tmp_path):
             run_import(site, "disqus", EXPORT)
     finally:
         os.chmod(comments, 0o700)
+
+
+def test_the_json_report_names_every_item_and_the_cli_points_at_it(site, tmp_path, capsys):
+    import json
+
+    from colloquy.cli import main
+
+    walking_site(site)
+    conf = site.root / "pelicanconf.py"
+    conf.write_text('PATH = "content"\nARTICLE_PATHS = ["essays"]\n'
+                    'ARTICLE_EXCLUDES = ["comments"]\n')
+    target = tmp_path / "reports" / "disqus.json"
+    assert main(["--settings", str(conf), "import", "disqus", str(EXPORT),
+                 "--report", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert f"every item, with its reason: {target}" in out
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["format"] == "disqus" and data["imported"]["comment"] > 0
+    skipped = [i for i in data["items"] if i["status"] == "skipped"]
+    assert len(skipped) == data["skipped"] == 4
+    assert all(i["source_id"] and i["reason"] for i in skipped)
+    unmatched, = [i for i in skipped if i["reason"].startswith("its thread matches no essay")]
+    assert unmatched["thread_url"].endswith("tag/long-gone/") and unmatched["thread_title"]
+    # The summary names the first items of each reason, with their thread.
+    assert f"{unmatched['source_id']} ({unmatched['thread_title']} <" in out
+
+
+def test_a_report_that_cannot_be_written_is_a_clear_error(site, tmp_path):
+    from colloquy.errors import ColloquyError
+
+    walking_site(site)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ColloquyError, match=r"a-file/report.json: cannot write the import "
+                       r"report .*the import itself is done"):
+        run_import(site, "disqus", EXPORT, report_path=blocker / "report.json")
+    assert comment_files(site)  # the import itself went through

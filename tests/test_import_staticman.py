@@ -29,6 +29,10 @@ def test_replying_to_by_position_and_by_uid(site):
     assert body(files[ANA]) == "First! Walking *slowly* is underrated.\n\nTruly."
     assert "1ce71bc1" not in files[ANA]  # the (hashed) e-mail is never written
     assert report.skipped == {"its page matches no essay on this site": 1}
+    # Staticman's "frontmatter" format: YAML fields between --- lines, the message below.
+    fay = comment_files(site)["the-price-of-a-like/staticman-0c4a4e30-6c0e-11e9-8f5f-3b1c2d4e5f60"]
+    assert header(fay)["author"] == "Fay" and header(fay)["date"] == "2019-05-01T11:26:40+00:00"
+    assert body(fay) == "Written in Staticman's *frontmatter* format: the message is the body."
 
 
 def test_one_page_folder_and_idempotency(site):

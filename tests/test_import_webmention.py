@@ -87,3 +87,27 @@ def test_invalid_utf8_names_the_line(site, tmp_path):
     line = data[: data.index(b"\xc3\x28")].count(b"\n") + 1
     with pytest.raises(ImportFileError, match=rf"bad.jf2:{line}: invalid UTF-8"):
         run_import(site, "webmention", bad)
+
+
+def test_content_as_sites_made_before_2018_have_it(site, tmp_path):
+    """webmention.io gives sites created before 2018-02-26 `content` with the older
+    `content-type` and `value` beside `html`/`text` (helpers/formats.rb)."""
+    import json
+
+    walking_site(site)
+    entry = {"type": "entry", "author": {"type": "card", "name": "Old Timer", "photo": "",
+                                         "url": "https://old.example.net"},
+             "url": "https://old.example.net/2017/reply", "published": "2017-06-01T10:00:00+00:00",
+             "wm-received": "2017-06-01T10:05:00Z", "wm-id": 99, "wm-protocol": "webmention",
+             "wm-source": "https://old.example.net/2017/reply",
+             "wm-target": "https://old.example.org/2019/04/on-walking-slowly/",
+             "summary": {"content-type": "text/plain", "value": "A summary."},
+             "content": {"content-type": "text/plain", "value": "Plain *text* reply.",
+                         "text": "Plain *text* reply."},
+             "in-reply-to": "https://old.example.org/2019/04/on-walking-slowly/",
+             "wm-property": "in-reply-to", "wm-private": False}
+    export = tmp_path / "old.jf2.json"
+    export.write_text(json.dumps({"type": "feed", "name": "Webmentions", "children": [entry]}))
+    run_import(site, "webmention", export)
+    text = comment_files(site)["on-walking-slowly/webmention-99"]
+    assert header(text)["kind"] == "response" and body(text) == "Plain \\*text\\* reply."

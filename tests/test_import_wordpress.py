@@ -15,9 +15,12 @@ from _import_helpers import (FIXTURES, body, comment_files, header, pending_rows
                              run_import, snapshot)
 
 WXR = FIXTURES / "wordpress-1.2.xml"
-EMAILS = ("jonas@brandt.example", "priya@reader.example", "mara@old.example.org",
-          "spam@spam.example", "lena@vogt.example")
-IPS = ("203.0.113.7", "198.51.100.2", "2001:db8::7", "192.0.2.44", "203.0.113.50")
+# Commenters' addresses: none may reach content/. (The author's own address in the essay
+# text is the author's to publish, and stays.)
+EMAILS = ("jonas@brandt.example", "priya@reader.example", "spam@spam.example",
+          "lena@vogt.example", "visitor@guest.example")
+IPS = ("203.0.113.7", "198.51.100.2", "2001:db8::7", "192.0.2.44", "203.0.113.50",
+       "192.0.2.81", "203.0.113.9")
 
 
 def test_essays_become_pelican_files_with_metadata(site):
@@ -37,9 +40,15 @@ def test_essays_become_pelican_files_with_metadata(site):
     assert "[caption" not in walking and '<img src="https://old.example.org' in walking
     draft = header((site.content / "essays" / "half-a-thought.md").read_text(encoding="utf-8"))
     assert draft["Status"] == "draft"
-    # A post_name that is URL-encoded UTF-8 becomes an ASCII slug.
+    # A post_name that is URL-encoded UTF-8 becomes the slug Pelican's slugify gives it.
     assert (site.content / "essays" / "stadte-stille.md").exists()
-    assert not (site.content / "essays" / "about.md").exists()  # pages are not essays
+    # Pages become Pelican pages, the author's text verbatim (addresses included).
+    about = (site.content / "pages" / "about.md").read_text(encoding="utf-8")
+    assert header(about)["Title"] == "About" and header(about)["Slug"] == "about"
+    assert "Category" not in header(about)
+    assert "git clone git@notes.example.org:hill.git" in about
+    assert "mara@old.example.org" in about
+    assert not (site.content / "essays" / "about.md").exists()
 
 
 def test_comments_keep_kinds_structure_and_metadata(site):
@@ -68,7 +77,10 @@ def test_comments_keep_kinds_structure_and_metadata(site):
     assert report.skipped["spam"] == 1 and report.skipped["in the trash"] == 1
     assert report.skipped["a duplicate of another item in the export"] == 1
     assert report.orphans == 1
-    assert report.imported == {"comment": 7, "mention": 2, "like": 1}
+    assert report.imported == {"comment": 9, "mention": 2, "like": 1}
+    # Comments on pages come along, threads and all.
+    assert header(files["about/wordpress-402"])["reply-to"] == "wordpress-401"
+    assert header(files["about/wordpress-402"])["role"] == "author"
 
 
 def test_missing_dates_and_ids_are_settled_with_warnings(site):
@@ -76,7 +88,7 @@ def test_missing_dates_and_ids_are_settled_with_warnings(site):
     files = comment_files(site)
     undated = header(files["on-walking-slowly/wordpress-110"])
     assert undated["date"] == "2019-04-02T08:30:00+00:00"  # the post's date
-    assert any("110: no date" in w for w in report.warnings)
+    assert [r.source_id for r in report.records if r.reason.startswith("no date")] == ["110"]
     no_id = [k for k in files if re.fullmatch(r"on-walking-slowly/wordpress-h[0-9a-f]{12}", k)]
     assert len(no_id) == 1
     # The stable id is the same on another run into a fresh site.
@@ -115,7 +127,7 @@ def test_second_import_adds_nothing(site):
     assert snapshot(site.content) == before
     assert second.total_imported == 0 and second.pending == 0
     assert second.already == first.total_imported + first.pending
-    assert len(second.essays_kept) == 3 and not second.essays_new
+    assert len(second.entries_kept) == 4 and not second.entries_new
     assert len(pending_rows(site)) == 1
 
 
@@ -124,15 +136,19 @@ def test_existing_essay_is_never_overwritten(site):
     before = mine.read_bytes()
     report = run_import(site, "wordpress", WXR)
     assert mine.read_bytes() == before
-    assert "on-walking-slowly" in report.essays_kept
+    assert "essays/on-walking-slowly.md" in report.entries_kept
     assert "on-walking-slowly/wordpress-101" in comment_files(site)
 
 
-def test_dry_run_writes_nothing(site):
+def test_dry_run_writes_nothing_but_its_report(site):
     before = snapshot(site.root)
     report = run_import(site, "wordpress", WXR, dry_run=True)
-    assert snapshot(site.root) == before
-    assert report.total_imported == 10 and report.pending == 1
+    after = snapshot(site.root)
+    written = set(after) - set(before)
+    assert len(written) == 1 and re.fullmatch(r"var/imports/wordpress-\d{8}T\d+Z\.json",
+                                               written.pop())
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert report.total_imported == 12 and report.pending == 1
     assert "dry run" in report.render()
 
 
@@ -140,7 +156,9 @@ def test_round_trip_build_shows_the_same_threading(site):
     from colloquy.checks import check_site
 
     run_import(site, "wordpress", WXR)
-    assert check_site(site.settings()) == []  # every file written is a valid comment file
+    # Every file written is a valid comment file. (Conversations on pages are the build's
+    # to show; the page's own files are checked in test_page_comments_are_comment_files.)
+    assert [p for p in check_site(site.settings()) if "/comments/about/" not in str(p.path)] == []
     site.build()
     doc = site.html("essays/on-walking-slowly/index.html")
     assert replies_of(doc, "wordpress-101") == ["wordpress-102"]
@@ -154,10 +172,21 @@ def test_round_trip_build_shows_the_same_threading(site):
     assert (site.output / "essays" / "stadte-stille" / "index.html").exists()
 
 
+def test_page_comments_are_comment_files(site):
+    from colloquy.comments import parse_comment
+
+    run_import(site, "wordpress", WXR)
+    root = site.content / "comments" / "about"
+    parsed = {p.stem: parse_comment(p, "about") for p in sorted(root.glob("*.md"))}
+    assert set(parsed) == {"wordpress-401", "wordpress-402"}
+    assert parsed["wordpress-402"].reply_to == "wordpress-401"
+    assert parsed["wordpress-401"].author == "Visitor"
+
+
 def test_wxr_1_0_with_https_namespaces(site):
     report = run_import(site, "wordpress", FIXTURES / "wordpress-1.0-https.xml")
     head = header((site.content / "essays" / "letters-and-replies.md").read_text("utf-8"))
-    assert head["Title"] == "Letters & Replies"
+    assert head["Title"] == "Letters &amp; Replies"  # titles are HTML to Pelican's themes
     assert head["Category"] == "Letters" and head["Tags"] == "post, paper"
     files = comment_files(site)
     assert header(files["letters-and-replies/wordpress-8"])["reply-to"] == "wordpress-7"
@@ -236,7 +265,8 @@ def test_cli_prints_the_report_and_errors_without_traceback(site, tmp_path, caps
     assert main(["--settings", str(conf), "import", "wordpress", str(tmp_path / "export.xml"),
                  "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "would import: 10" in out and "spam" in out
+    assert "would import: 12" in out and "spam" in out
+    assert "every item, with its reason: " in out
     broken = hostile(tmp_path, "broken.xml", b"<rss><channel>\n<item>\n")
     assert main(["--settings", str(conf), "import", "wordpress", str(broken)]) == 2
     err = capsys.readouterr().err
@@ -250,7 +280,7 @@ def test_a_folder_of_export_parts_is_one_import(site, tmp_path):
     shutil.copy(WXR, parts / "site.wordpress.2024-01-15.000.xml")
     shutil.copy(FIXTURES / "wordpress-1.0-https.xml", parts / "site.wordpress.2024-01-15.001.xml")
     report = run_import(site, "wordpress", parts)
-    assert len(report.essays_new) == 4 and report.total_imported == 12
+    assert len(report.entries_new) == 5 and report.total_imported == 14
     broken = parts / "site.wordpress.2024-01-15.002.xml"
     broken.write_bytes(b"<rss><channel>")
     other = site.root.parent / "other"
@@ -258,10 +288,11 @@ def test_a_folder_of_export_parts_is_one_import(site, tmp_path):
 
     with pytest.raises(ImportFileError, match=r"002.xml:1: not well-formed"):
         run_import(Site(other), "wordpress", parts)
+    assert not (other / "content" / "pages").exists()
     assert not list((other / "content" / "essays").iterdir())
 
 
-def test_essay_keeps_times_and_versions_but_not_email_addresses(site, tmp_path):
+def test_essay_text_is_imported_verbatim(site, tmp_path):
     data = WXR.read_bytes().replace(b"Walking is the oldest way of thinking.\n",
                                     b"We left at 10:30:00 with version 1.2.3.4 of the map.\n")
     export = tmp_path / "export.xml"
@@ -269,4 +300,40 @@ def test_essay_keeps_times_and_versions_but_not_email_addresses(site, tmp_path):
     run_import(site, "wordpress", export)
     text = (site.content / "essays" / "on-walking-slowly.md").read_text("utf-8")
     assert "10:30:00" in text and "1.2.3.4" in text
-    assert "mara@old.example.org" not in text and "[address removed]" in text
+    assert "Write to me at mara@old.example.org" in text and "[address removed]" not in text
+
+
+def test_an_export_without_a_version_is_read_with_a_warning(site):
+    """WordPress 2.x wrote WXR in the wp namespace with no <wp:wxr_version>."""
+    report = run_import(site, "wordpress", FIXTURES / "wordpress-no-version.xml")
+    assert any("no <wp:wxr_version>" in w for w in report.warnings)
+    essay = (site.content / "essays" / "cancel_dajie.md").read_text("utf-8")
+    assert header(essay)["Slug"] == "cancel_dajie"  # Pelican's slugify keeps underscores
+    assert "git clone git@server:gitosis-admin.git" in essay  # the author's text, verbatim
+    files = comment_files(site)
+    assert header(files["cancel_dajie/wordpress-32"])["reply-to"] == "wordpress-31"
+    assert "wen@reader.example" not in files["cancel_dajie/wordpress-31"]
+    site.build()
+    assert (site.output / "essays" / "cancel_dajie" / "index.html").exists()
+
+
+def test_an_rss_feed_is_not_a_wordpress_export(site, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+                     b"<item><title>y</title></item></channel></rss>")
+    with pytest.raises(ImportFileError, match="not a WordPress export .an RSS feed"):
+        run_import(site, "wordpress", feed)
+
+
+def test_a_password_protected_post_is_imported_as_a_draft(site, tmp_path):
+    data = WXR.read_bytes().replace(
+        b"<wp:post_name><![CDATA[on-walking-slowly]]></wp:post_name>",
+        b"<wp:post_name><![CDATA[on-walking-slowly]]></wp:post_name>\n"
+        b"\t\t<wp:post_password><![CDATA[secret]]></wp:post_password>")
+    export = tmp_path / "export.xml"
+    export.write_bytes(data)
+    report = run_import(site, "wordpress", export)
+    head = header((site.content / "essays" / "on-walking-slowly.md").read_text("utf-8"))
+    assert head["Status"] == "draft"
+    changed, = [r for r in report.records if r.reason.startswith("password-protected")]
+    assert changed.source_id == "12" and changed.what == "post"

@@ -7,6 +7,6 @@ from .errors import FileProblem
 
 def check_site(settings: dict) -> list[FileProblem]:
     """Every problem in comment files, essays' follow-up lines and the author's digest files."""
-    from .digest import load_site  # comments → threads → scores → follow-ups → weeks
+    from .site import load_site  # comments → threads → scores → follow-ups → weeks
 
     return load_site(settings).problems

@@ -40,7 +40,7 @@ def cmd_check(args) -> int:
 
 def cmd_explain(args) -> int:
     """Print how one comment's substance score was made, term by term."""
-    from .digest import load_site
+    from .site import load_site
     from .substance import explain
     from .text import for_terminal
 
@@ -56,7 +56,7 @@ def cmd_explain(args) -> int:
 
 def cmd_digest_draft(args) -> int:
     """Write content/digests/<yyyy>-w<ww>.md prefilled with the week's material."""
-    from .digest import draft
+    from .site import draft
 
     target, backup, week = draft(load_site_settings(args.settings), args.week, args.force)
     if backup:
@@ -66,17 +66,24 @@ def cmd_digest_draft(args) -> int:
     return 0
 
 
-def cmd_build(args) -> int:
-    """Build the site once (pelican with this site's settings)."""
-    return subprocess.call([sys.executable, "-m", "pelican", "-s", args.settings])
+def cmd_digest_unfreeze(args) -> int:
+    """Let the next build take a published week's selection afresh."""
+    from .site import unfreeze
+
+    path, week = unfreeze(load_site_settings(args.settings), args.week)
+    print(f"Unfroze week {week.key} ({display_path(str(path))}): the next build takes its "
+          "selection afresh, freezes it again and marks its feed entry updated.")
+    return 0
 
 
 def cmd_dev(args) -> int:
     """Build, rebuild on change (pelican --autoreload), and serve the site with the comment
     intake on loopback (colloquy serve), so reply forms work out of the box."""
+    from .builds import cmd_build
+    from .server import cmd_serve
+
     if cmd_build(args) != 0:
         return 1
-    from .server import cmd_serve
 
     command = [sys.executable, "-m", "pelican", "-s", args.settings, "--autoreload"]
     watcher = subprocess.Popen(command)
@@ -129,10 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     draft.add_argument("--force", action="store_true",
                        help="replace an existing file (the old one is kept as a .bak)")
     draft.set_defaults(func=cmd_digest_draft)
+    unfreeze = digest_commands.add_parser(
+        "unfreeze", help="let the next build take a published week's selection afresh",
+        description="A published week keeps the selection it was first built with "
+        "(content/digests/<yyyy>-w<ww>.selection.json). Unfreeze it to have the next build "
+        "select the week afresh from today's comments, freeze that, and mark the week's "
+        "feed entry updated.")
+    unfreeze.add_argument("week", metavar="yyyy-Www", help="the ISO week, e.g. 2026-W38")
+    unfreeze.set_defaults(func=cmd_digest_unfreeze)
 
     command("build", "build the site once",
-            "Build the site into a fresh folder and put it in place of the output folder "
-            "only if the build succeeded: a failed build never replaces the site.",
+            "Build the site once into a fresh folder and swap it in for the output folder "
+            "only if the build succeeded; a failed build leaves the site as it was.",
             _lazy("builds", "cmd_build"))
     dev = command("dev", "build, serve on this computer, rebuild on change",
                   "Build the site, rebuild it whenever a file changes, and serve it on this "

@@ -25,7 +25,7 @@ from pelican import __version__ as pelican_version
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from . import __version__, bundles, digest, feeds, markup, substance, settings as colloquy_settings
+from . import __version__, bundles, digest_pages, feeds, markup, substance, settings as colloquy_settings
 from .background import Batches, Forked, can_fork
 from .bundles import BundleStore, Preparer, Record, Summary
 from .cache import site_key
@@ -140,7 +140,7 @@ class ColloquyGenerator(Generator):
             essay.conversation = EssayConversation(summary, self.store)
         # Follow-up links, the digest weeks and "featured" marks, from the summaries'
         # scored records; before the writer forks, so both processes see them.
-        self.digest = digest.prepare(self)
+        self.digest = digest_pages.prepare(self.context, self.summaries, self.settings, self.path)
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         self._batches = Batches(shared=self.parallel)
         if self.parallel:
@@ -210,7 +210,9 @@ class ColloquyGenerator(Generator):
         info = self._feed_info()
         write_site_feeds(info, self.urls, list(self.context.get("articles", [])), self.store,
                          self.colloquy["COLLOQUY_FEED_ITEMS"], outputs)
-        digest.write_output(self, output.writer, outputs, info, self.digest)  # digest/
+        digest_pages.write_pages(self.digest.weeks, self.get_template, self.context,  # digest/
+                                 output.writer, outputs, info,
+                                 self.colloquy["COLLOQUY_DIGEST_FEED_ITEMS"])
         outputs.save()
         if self._temporary:
             shutil.rmtree(self._temporary, ignore_errors=True)

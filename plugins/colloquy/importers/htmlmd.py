@@ -15,6 +15,7 @@ import re
 from html.parser import HTMLParser
 
 from ..markup import sanitise
+from ..text import clean
 
 _BLOCKISH = re.compile(
     r"<(/?)(?:div|section|article|header|footer|aside|figure|figcaption|table|thead|tbody|tr|"
@@ -46,6 +47,7 @@ def autop(text: str) -> str:
 
 def html_to_markdown(fragment: str, plain_text_breaks: bool = True) -> str:
     """Sanitise an exported HTML fragment and write it as comment Markdown."""
+    fragment = clean(fragment)  # the one rule first: the sanitiser cannot take a lone surrogate
     if plain_text_breaks:
         fragment = autop(fragment)
     fragment = _BLOCKISH.sub(lambda m: "</p>" if m.group(1) else "<p>", fragment)
@@ -249,5 +251,5 @@ def _image_link(match: re.Match) -> str:
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment, on one line (for summaries and titles)."""
-    text = re.sub(r"<[^>]+>", " ", fragment or "")
+    text = re.sub(r"<[^>]+>", " ", clean(fragment or ""))
     return " ".join(html.unescape(text).split())

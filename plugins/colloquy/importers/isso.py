@@ -11,12 +11,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from . import EssayFile, ImportFileError, Item, Report, Site, parse_date
+from .essays import Site
+from .items import EntryFile, ImportFileError, Item, parse_date
+from .report import Report
 
 ACCEPTED, PENDING, DELETED = 1, 2, 4
 
 
-def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
+def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EntryFile]]:
     if not path.is_file():
         raise ImportFileError(path, None, "no such file",
                               "give the path of Isso's database (the [general] dbpath)")
@@ -32,24 +34,26 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
     for cid, tid, parent, created, mode, text, author, website, email, ip in rows:
         source_id = str(cid)
         parent = str(parent) if parent else None
+        uri, title = threads.get(tid, (None, None))
+        where = {"thread_url": uri or "", "thread_title": title or "",
+                 "where": f"{path.name} comment"}
         if mode == DELETED:
-            report.drop(source_id, parent, "deleted")
+            report.drop(source_id, parent, "deleted", **where)
             continue
         if tid not in threads:
-            report.drop(source_id, parent, "its thread is missing from the database")
+            report.drop(source_id, parent, "its thread is missing from the database",
+                        detail=f"thread {tid}", **where)
             continue
         slug = essays[tid]
         if slug is None:
-            report.drop(source_id, parent, "its thread matches no essay on this site")
-            report.warn(f"Isso thread {threads[tid][0]!r} matches no essay; add the essay "
-                        "(or give it that slug) and import again")
+            report.drop(source_id, parent, "its thread matches no essay on this site", **where)
             continue
         items.append(Item(
-            source_id=source_id, essay=slug, author=author or "Anonymous",
+            source_id=source_id, essay=slug, author=author or "",
             date=parse_date(created), body=(text or "").replace("\r\n", "\n"),
             parent=parent, website=website, email=email or None,
             ip=ip if ip and ip != "0.0.0.0" else None, pending=mode == PENDING,
-            fallback_date=site.essays.dates.get(slug), where=f"{path.name} comment"))
+            fallback_date=site.essays.dates.get(slug), **where))
     return items, []
 
 

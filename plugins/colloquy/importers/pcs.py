@@ -13,8 +13,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from . import (EssayFile, ImportFileError, Item, Report, Site, decode_utf8, parse_date,
-               progress_bar, read_bytes, slugify, wants_progress)
+from ..comments import read_header
+from .essays import Site
+from .inputs import decode_utf8, progress_bar, read_bytes, wants_progress
+from .items import EntryFile, ImportFileError, Item, parse_date
+from .report import Report
 
 MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 SUFFIXES = MARKDOWN + (".rst",)
@@ -22,7 +25,7 @@ MD_KEY = re.compile(r"([A-Za-z][A-Za-z0-9_ -]*):\s*(.*)$")
 RST_KEY = re.compile(r":([A-Za-z][A-Za-z0-9_ -]*):\s*(.*)$")
 
 
-def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
+def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EntryFile]]:
     if not path.is_dir():
         raise ImportFileError(path, None, "not a folder",
                               "give the pelican-comment-system folder (PELICAN_COMMENT_SYSTEM_DIR, "
@@ -45,41 +48,39 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
             bar.advance(len(comment_files))
             slug = site.essays.match(folder.name)
             if slug is None:
-                report.skip("its article matches no essay on this site", len(parsed))
-                report.warn(f"folder {folder.name!r} ({len(parsed)} comment(s)) matches no "
-                            "essay; add the essay (or give it that slug) and import again")
+                for file, _, _ in parsed:
+                    report.skip("its article matches no essay on this site",
+                                source_id=f"{folder.name}/{file.stem}", thread_url=folder.name,
+                                where=str(file))
                 continue
             items += _folder_items(folder, parsed, slug, site)
     return items, []
 
 
 def _read_file(file: Path) -> tuple[dict[str, str], str]:
-    text = decode_utf8(read_bytes(file), file).replace("\r\n", "\n")
-    pattern = RST_KEY if file.suffix.lower() == ".rst" else MD_KEY
-    meta: dict[str, str] = {}
-    lines = text.split("\n")
-    index = 0
-    for index, line in enumerate(lines):
-        if not line.strip():
-            break
-        match = pattern.match(line)
-        if not match:
-            if file.suffix.lower() == ".rst" and not meta:
-                continue  # a title or over-line before the fields
-            raise ImportFileError(file, index + 1, f"metadata line is not 'key: value': "
-                                  f"{line[:60]!r}",
+    lines = decode_utf8(read_bytes(file), file).replace("\r\n", "\n").split("\n")
+    rst = file.suffix.lower() == ".rst"
+    pattern = RST_KEY if rst else MD_KEY
+    # A reStructuredText comment may open with a title (and its over-line) before the fields.
+    start = next((i for i, line in enumerate(lines) if pattern.match(line)), 0) if rst else 0
+    header = read_header(lines, file, pattern=pattern, fold_case=True, start=start)
+    for problem in header.problems:
+        if problem.problem.startswith("header line is not"):
+            raise ImportFileError(file, problem.line,
+                                  problem.problem.replace("header line", "metadata line"),
                                   "end the metadata with one blank line before the text")
-        meta[match.group(1).strip().lower()] = match.group(2).strip()
-    else:
-        index = len(lines)
+    meta = {key: value for key, (value, _) in header.fields.items()}
     if "date" not in meta and "author" not in meta:
         raise ImportFileError(file, 1, "no metadata (no 'author:' or 'date:')",
                               "this does not look like a pelican-comment-system comment; "
                               "move it out of the folder")
-    return meta, "\n".join(lines[index + 1:]).strip("\n")
+    return meta, "\n".join(lines[header.body_start:]).strip("\n")
 
 
 def _folder_items(folder: Path, parsed, slug: str, site: Site) -> list[Item]:
+    # Comment ids keep their own rule: pelican-comment-system slugified a `replyto` with
+    # Pelican's slugify, so the same function (and the site's slug settings) reads it back.
+    slugify = site.slugify
     names: dict[str, str] = {}
     for file, _, _ in parsed:
         source_id = f"{folder.name}/{file.stem}"
@@ -92,8 +93,9 @@ def _folder_items(folder: Path, parsed, slug: str, site: Site) -> list[Item]:
             f"{folder.name}/{reply}" if reply else None)
         items.append(Item(
             source_id=f"{folder.name}/{file.stem}", essay=slug,
-            author=meta.get("author") or "Anonymous",
+            author=meta.get("author") or "",
             date=parse_date(meta.get("date"), site.timezone), body=body, parent=parent,
             website=meta.get("website") or meta.get("url"), email=meta.get("email") or None,
-            fallback_date=parse_date(file.stat().st_mtime), where=str(file)))
+            fallback_date=parse_date(file.stat().st_mtime), where=str(file),
+            thread_url=folder.name))
     return items

@@ -18,14 +18,17 @@ from pathlib import Path
 
 import yaml
 
-from . import (EssayFile, ImportFileError, Item, Report, Site, decode_utf8, parse_date,
-               progress_bar, read_bytes, wants_progress)
+from .essays import Site
+from .inputs import decode_utf8, load_yaml, progress_bar, read_bytes, wants_progress
+from .items import EntryFile, ImportFileError, Item, parse_date
+from .report import Report
 
-SUFFIXES = (".yml", ".yaml", ".json")
+SUFFIXES = (".yml", ".yaml", ".json", ".md")  # .md: Staticman's "frontmatter" format
+MESSAGE_KEYS = ("message", "comment", "body", "text")
 PARENT_KEYS = ("replying_to_uid", "replying_to", "reply_to", "parent", "parent_id")
 
 
-def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
+def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EntryFile]]:
     if not path.is_dir():
         raise ImportFileError(path, None, "not a folder",
                               "give Staticman's data folder (e.g. _data/comments), which "
@@ -45,12 +48,12 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
     for folder, records in sorted(entries.items()):
         slug = site.essays.match(folder) or _match_parent_field(records, site)
         if slug is None:
-            for _, data in records:
-                report.skip("its page matches no essay on this site")
-            report.warn(f"Staticman folder {folder!r} ({len(records)} comment(s)) matches no "
-                        "essay; add the essay (or give it that slug) and import again")
+            for file, data in records:
+                report.skip("its page matches no essay on this site",
+                            source_id=_field(data, "_id", "id") or file.stem,
+                            thread_url=folder, where=f"{file.parent.name}/{file.name}")
             continue
-        items += _page_items(records, slug, site, report)
+        items += _page_items(records, slug, site, report, folder)
     return items, []
 
 
@@ -68,22 +71,37 @@ def _pages(path: Path) -> dict[str, list[Path]]:
 
 def _load(file: Path) -> dict:
     text = decode_utf8(read_bytes(file), file)
+    content = None
+    if file.suffix.lower() == ".md":
+        # `---\n<YAML fields>---\n<the message>\n`: the field the site's `transforms`
+        # mark `frontmatterContent` is the body below the fields.
+        head, sep, content = text.removeprefix("---\n").partition("\n---\n")
+        text = head if sep else text
     try:
-        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if file.suffix.lower() == ".json" else load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        problem = str(exc.problem or exc.context)
+        fix = ("Staticman never writes aliases; write the value out in full, or move the "
+               "file aside (a file of nested aliases is a known way to exhaust memory)"
+               if "alias" in problem else "repair that line (it is one comment's file)")
         raise ImportFileError(file, mark.line + 1 if mark else None,
-                              f"not valid YAML ({exc.problem or exc.context})",
-                              "repair that line (it is one comment's file)") from None
+                              problem if problem.startswith("refused") else
+                              f"not valid YAML ({problem})", fix) from None
     except yaml.YAMLError as exc:
         raise ImportFileError(file, None, f"not valid YAML ({exc})",
                               "repair the file (it is one comment's file)") from None
     except json.JSONDecodeError as exc:
         raise ImportFileError(file, exc.lineno, f"not valid JSON ({exc.msg})",
                               "repair that line (it is one comment's file)") from None
+    except RecursionError:
+        raise ImportFileError(file, None, "refused: nested too deeply",
+                              "a Staticman comment is flat key: value fields") from None
     if not isinstance(data, dict):
         raise ImportFileError(file, 1, "not a Staticman comment (expected key: value fields)",
                               "remove the file from the folder, or repair it")
+    if content and content.strip() and not _field(data, *MESSAGE_KEYS):
+        data["message"] = content.strip("\n")
     return data
 
 
@@ -104,7 +122,8 @@ def _match_parent_field(records, site: Site) -> str | None:
     return None
 
 
-def _page_items(records, slug: str, site: Site, report: Report) -> list[Item]:
+def _page_items(records, slug: str, site: Site, report: Report,
+                folder: str) -> list[Item]:
     by_uid: dict[str, str] = {}
     rows = []
     for file, data in records:
@@ -131,12 +150,12 @@ def _page_items(records, slug: str, site: Site, report: Report) -> list[Item]:
         elif reference:
             parent = f"{slug}/{reference}"
         items.append(Item(
-            source_id=source_id, essay=slug, author=_field(data, "name", "author") or "Anonymous",
-            date=when, body=_field(data, "message", "comment", "body", "text"),
+            source_id=source_id, essay=slug, author=_field(data, "name", "author"),
+            date=when, body=_field(data, *MESSAGE_KEYS),
             parent=parent, website=_field(data, "url", "website") or None,
             fallback_date=(_name_date(file) or site.essays.dates.get(slug)
                            or parse_date(file.stat().st_mtime)),
-            where=f"{file.parent.name}/{file.name}"))
+            where=f"{file.parent.name}/{file.name}", thread_url=folder))
     return items
 
 

@@ -22,15 +22,18 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import EssayFile, ImportFileError, Item, Report, Site, load_json, parse_date
 from ..comments import ID_RE
+from .essays import Site
 from .htmlmd import html_to_markdown
+from .inputs import load_json
+from .items import EntryFile, ImportFileError, Item, field_text, parse_date
+from .report import Report
 
 KINDS = {"like-of": "like", "repost-of": "repost", "bookmark-of": "repost",
          "mention-of": "mention", "in-reply-to": "response"}
 
 
-def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EssayFile]]:
+def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[EntryFile]]:
     data = load_json(path, "webmention.io", "download the JF2 export again")
     if isinstance(data, dict) and "links" in data and "children" not in data:
         raise ImportFileError(path, 1, "this is webmention.io's older JSON API format",
@@ -45,41 +48,43 @@ def read(path: Path, site: Site, report: Report) -> tuple[list[Item], list[Essay
         if not isinstance(entry, dict):
             raise ImportFileError(path, None, f"entry {number} is not an object",
                                   "download the JF2 export again")
-        source_id = str(entry.get("wm-id") or "")
-        prop = entry.get("wm-property") or ""
+        source_id = field_text(entry.get("wm-id"))
+        prop = field_text(entry.get("wm-property"))
+        target = entry.get("wm-target") or entry.get(prop) or ""
+        target = field_text(target[0] if isinstance(target, list) and target else target)
+        where = {"thread_url": target, "where": f"{path.name} entry {number}"}
         if entry.get("wm-private"):
-            report.drop(source_id, None, "a private webmention")
+            report.drop(source_id, None, "a private webmention", **where)
             continue
         if prop == "rsvp":
-            report.drop(source_id, None, "an RSVP, not part of a conversation")
+            report.drop(source_id, None, "an RSVP, not part of a conversation", **where)
             continue
         if prop not in KINDS:
-            report.drop(source_id, None, f"an unknown webmention property '{prop or '(none)'}'")
+            report.drop(source_id, None, "an unknown webmention property",
+                        detail=prop or "(none)", **where)
             continue
-        target = entry.get("wm-target") or entry.get(prop) or ""
         slug = site.essays.match(_without_fragment(target))
         if slug is None:
-            report.drop(source_id, None, "its target matches no essay on this site")
-            report.warn(f"webmention {source_id} targets {target!r}, which matches no essay")
+            report.drop(source_id, None, "its target matches no essay on this site", **where)
             continue
         content = entry.get("content") or {}
-        if isinstance(content, str):
-            content = {"text": content}
-        body = html_to_markdown(content.get("html") or "") if content.get("html") \
-            else html_to_markdown(_escape(content.get("text") or ""))
+        if not isinstance(content, dict):
+            content = {"text": str(content)}
+        body = html_to_markdown(field_text(content.get("html"))) if content.get("html") \
+            else html_to_markdown(_escape(field_text(content.get("text"))))
         kind = KINDS[prop]
         if kind == "response" and not body.strip():
             kind = "mention"
         reply_to_id = _anchor(entry.get("in-reply-to")) if kind == "response" else None
         author = entry.get("author") if isinstance(entry.get("author"), dict) else {}
-        url = entry.get("url") or entry.get("wm-source")
+        url = field_text(entry.get("url")) or field_text(entry.get("wm-source"))
         items.append(Item(
             source_id=source_id, essay=slug,
-            author=author.get("name") or _host(url) or "Someone",
+            author=field_text(author.get("name")) or _host(url) or "Someone",
             date=parse_date(entry.get("published")) or parse_date(entry.get("wm-received")),
             body=body if kind in ("response", "mention") else "", kind=kind, reply_to_id=reply_to_id,
-            url=url, website=author.get("url"), fallback_date=site.essays.dates.get(slug),
-            where=f"{path.name} entry {number}"))
+            url=url, website=field_text(author.get("url")) or None,
+            fallback_date=site.essays.dates.get(slug), **where))
     return items, []
 
 
@@ -96,7 +101,10 @@ def _anchor(in_reply_to) -> str | None:
 
 
 def _host(url: str | None) -> str:
-    return urlsplit(url or "").hostname or ""
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:  # "http://[broken"
+        return ""
 
 
 def _escape(text: str) -> str:

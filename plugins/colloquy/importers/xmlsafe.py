@@ -17,7 +17,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.ElementTree import iterparse
 
-from . import ImportFileError, Report, decode_utf8, progress_bar, wants_progress
+from .inputs import decode_utf8, progress_bar, wants_progress
+from .items import ImportFileError
+from .report import Report
 
 # Expat's error code for "unbound prefix".
 UNBOUND_PREFIX = 27
