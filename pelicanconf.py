@@ -35,7 +35,7 @@ TAG_URL = "tags/{slug}/"
 TAG_SAVE_AS = "tags/{slug}/index.html"
 TAGS_SAVE_AS = "tags/index.html"
 ARCHIVES_SAVE_AS = "archives/index.html"
-DIRECT_TEMPLATES = ["index", "archives", "tags"]
+DIRECT_TEMPLATES = ["index", "archives", "tags", "404"]  # 404: the theme's not-found page
 # Pelican gives an essay its DEFAULT_CATEGORY only while category pages are on
 # (and fails on drafts without one), so they stay on.
 CATEGORY_URL = "category/{slug}/"

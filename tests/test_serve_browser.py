@@ -49,14 +49,15 @@ def test_every_page_type_loads_under_the_policy(site, chromium, monkeypatch):
         page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
                              "console.error('Content Security Policy: ' + e.violatedDirective"
                              " + ' ' + e.blockedURI))")
-        thread = f"{base}/essays/on-listening/threads/{PARENT}/?reply-to={REPLY}"
+        thread = f"{base}/essays/on-listening/threads/{PARENT}/#reply-{REPLY}"
         for url in (f"{base}/", f"{base}/essays/on-listening/", thread,
                     f"{base}/feeds/essays.atom.xml", f"{base}/no-such-page/"):
             page.goto(url)
             page.wait_for_load_state("load")
-        # reply.js (a file from this origin) ran: it preselected the comment from the URL.
+        # The reply box named in the URL is the one shown, with no script.
         page.goto(thread)
-        assert page.locator("select[name='reply_to']").input_value() == REPLY
+        assert page.locator(f"#reply-{REPLY}").is_visible()
+        assert page.locator(f"#reply-{REPLY} input[name='reply_to']").input_value() == REPLY
         # The form's confirm page, reached by posting without a token.
         page.goto(f"{base}/essays/on-listening/")
         page.evaluate("document.querySelector('input[name=token]').value = ''")
@@ -69,7 +70,11 @@ def test_every_page_type_loads_under_the_policy(site, chromium, monkeypatch):
         page.set_content(f'<iframe src="{base}/essays/on-listening/"></iframe>')
         page.wait_for_timeout(500)
         page.close()
-    assert [v for v in violations if "frame-ancestors" not in v] == []
+    # Chromium marks XSLT as deprecated with a banner of its own, inline style and handler
+    # included, on every feed it styles: the browser's markup, not the site's.
+    ours = [v for v in violations if "frame-ancestors" not in v
+            and not (".atom.xml " in v and "inline" in v)]
+    assert ours == []
     assert any("frame-ancestors 'none'" in v for v in violations)  # the framing was refused
 
 

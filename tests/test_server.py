@@ -440,7 +440,8 @@ def test_every_intake_setting_is_documented():
 
     docs = (REPO / "docs" / "intake.md").read_text(encoding="utf-8")
     names = [s.name for s in SETTINGS]
-    mine = names[names.index("COLLOQUY_INTAKE_URL"):]
+    mine = [n for n in names[names.index("COLLOQUY_INTAKE_URL"):]
+            if not n.startswith("COLLOQUY_WEBMENTION_")]  # those are in docs/webmention.md
     undocumented = [name for name in mine if f"`{name}`" not in docs]
     assert not undocumented, f"add these to the settings table in docs/intake.md: {undocumented}"
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from colloquy.comments import Comment
-from colloquy.store import Duplicate, Limits, RateLimited, Store, Submission, default_store_path
+from colloquy.store import (MIGRATIONS, Duplicate, Limits, RateLimited, Store, Submission,
+                            default_store_path)
 from colloquy.writer import Writer
 
 
@@ -33,7 +34,8 @@ def test_opens_in_wal_with_full_sync_and_records_migrations(store):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     names = [row[0] for row in store.conn.execute("SELECT name FROM migrations")]
-    assert names == ["0001_comments"]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert names[0] == "0001_comments"
 
 
 def test_reopening_keeps_rows_salt_and_runs_no_migration_twice(tmp_path):
@@ -44,7 +46,8 @@ def test_reopening_keeps_rows_salt_and_runs_no_migration_twice(tmp_path):
     with Store(path) as second:
         assert second.salt == salt
         assert second.count() == 1
-        assert second.conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == 1
+        assert second.conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == \
+            len(MIGRATIONS)
 
 
 def test_add_pending_is_idempotent_on_source_and_source_id(store):

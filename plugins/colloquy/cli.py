@@ -185,8 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
             _lazy("moderation", "cmd_purge"))
 
     from .importers.command import register as register_import
+    from .notify.commands import add_commands as add_notify_commands
 
     register_import(commands)
+    from .webmention.commands import add_commands as add_webmention_commands
+
+    add_webmention_commands(commands)
+    add_notify_commands(commands)
     return parser
 
 

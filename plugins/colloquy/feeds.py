@@ -2,13 +2,17 @@
 
 Entry ids are stable tag: URIs and a feed's `updated` is its newest entry's date, so
 rebuilding unchanged content writes byte-identical files. Comment entries carry
-RFC 4685 `thr:in-reply-to` pointing at the comment (or essay) they answer.
+RFC 4685 `thr:in-reply-to` pointing at the comment (or essay) they answer; essay entries
+carry RFC 4685 `replies` links to their conversation. Every feed names the theme's XSLT
+stylesheet (`<?xml-stylesheet?>`), so a browser shows it as a page that says what a feed
+is and how to subscribe, while feed readers ignore the instruction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Iterable
 
 from feedgen.entry import FeedEntry
@@ -17,6 +21,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 THR_NS = "http://purl.org/syndication/thread/1.0"
+STYLESHEET = "theme/feed.xsl"  # under the site's root; theme/static/feed.xsl
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,17 @@ class Entry:
     summary_html: str | None = None
     in_reply_to: tuple[str, str] | None = None  # (ref tag URI, href)
     categories: tuple[str, ...] = ()
+    replies: tuple[Replies, ...] = ()  # RFC 4685: where the answers to this entry are
+    related: str | None = None         # a post elsewhere it stands for (a response's own)
+
+
+@dataclass(frozen=True)
+class Replies:
+    """An RFC 4685 `replies` link: a feed or page of the answers, and how many there are."""
+
+    href: str
+    type: str
+    count: int
 
 
 class _ThreadFeedExtension(BaseExtension):
@@ -57,16 +73,25 @@ class _ThreadFeedExtension(BaseExtension):
 
 
 class _ThreadEntryExtension(BaseEntryExtension):
-    """RFC 4685: <thr:in-reply-to ref=... href=... type="text/html"/>."""
+    """RFC 4685: <thr:in-reply-to ref=... href=... type="text/html"/> on an answer, and
+    <link rel="replies" href=... type=... thr:count=.../> on what was answered."""
 
     def __init__(self):
         self.reply = None
+        self.replies = ()
+        self.related = None  # not RFC 4685, but written here: feedgen 1.0 drops link rels
 
     def extend_atom(self, entry):
         if self.reply:
             ref, href = self.reply
             etree.SubElement(entry, f"{{{THR_NS}}}in-reply-to",
                              ref=ref, href=href, type="text/html")
+        for link in self.replies:
+            etree.SubElement(entry, "link", {  # feedgen writes Atom unqualified
+                "rel": "replies", "href": link.href, "type": link.type,
+                f"{{{THR_NS}}}count": str(link.count)})
+        if self.related:
+            etree.SubElement(entry, "link", rel="related", href=self.related, type="text/html")
         return entry
 
     def extend_rss(self, item):
@@ -125,9 +150,45 @@ def _generator(info: FeedInfo, feed_id: str, title: str, page_url: str, self_url
             fe.summary(entry.summary_html, type="html")
         for term in entry.categories:
             fe.category(term=term)
-        if threaded and entry.in_reply_to:
+        if threaded:
             fe.thr.reply = entry.in_reply_to
+            fe.thr.replies = entry.replies
+            fe.thr.related = entry.related
     return fg
+
+
+def replies_links(info: FeedInfo, page: str, feed: str, count: int) -> tuple[Replies, ...]:
+    """An essay entry's RFC 4685 `replies` links: its comments feed and its conversation
+    (`page` and `feed` relative to the site, as SiteUrls gives them)."""
+    return (Replies(info.url(feed), "application/atom+xml", count),
+            Replies(info.url(page) + "#conversation", "text/html", count))
+
+
+def with_stylesheet(info: FeedInfo, self_url: str, data: bytes) -> bytes:
+    """The feed with an <?xml-stylesheet?> instruction after its XML declaration. The
+    stylesheet's address is relative to the feed's, so it is on the same origin (which
+    browsers require) wherever the site is served from."""
+    path = self_url.removeprefix(info.site_url).lstrip("/")
+    href = "../" * path.count("/") + STYLESHEET
+    declaration, newline, rest = data.partition(b"\n")
+    if not declaration.startswith(b"<?xml "):  # feedgen always writes one; keep it valid
+        declaration, newline, rest = b"<?xml version='1.0' encoding='UTF-8'?>", b"\n", data
+    instruction = f'<?xml-stylesheet href="{href}" type="text/xsl"?>'.encode()
+    return declaration + newline + instruction + b"\n" + rest
+
+
+def browser_page(data: bytes, stylesheet: Path) -> bytes:
+    """The HTML page a browser shows for a feed, made here rather than in the browser (for
+    a server answering a browser's request, as browsers drop XSLT): the same stylesheet,
+    so the same page. Its links are relative to the feed's address, as in the browser."""
+    transform = _transforms.get(stylesheet)
+    if transform is None:
+        transform = _transforms[stylesheet] = etree.XSLT(etree.parse(str(stylesheet)))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return bytes(transform(etree.fromstring(data, parser)))
+
+
+_transforms: dict[Path, etree.XSLT] = {}
 
 
 def atom(info: FeedInfo, *, feed_id: str, title: str, page_url: str, self_url: str,
@@ -138,17 +199,18 @@ def atom(info: FeedInfo, *, feed_id: str, title: str, page_url: str, self_url: s
     entries = sorted(entries, key=lambda e: (e.updated, e.id), reverse=True)
     fg = _generator(info, feed_id, title, page_url, self_url, subtitle, entries,
                     fallback_updated, threaded, shared=shared)
-    return fg.atom_str(pretty=True)
+    return with_stylesheet(info, self_url, fg.atom_str(pretty=True))
 
 
 def atom_and_rss(info: FeedInfo, *, feed_id: str, title: str, page_url: str, atom_url: str,
                  rss_url: str, subtitle: str, entries: Iterable[Entry],
                  fallback_updated: datetime) -> tuple[bytes, bytes]:
     entries = sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
+    threaded = any(e.replies or e.in_reply_to for e in entries)
     fg = _generator(info, feed_id, title, page_url, atom_url, subtitle, entries,
-                    fallback_updated, threaded=False)
-    atom_bytes = fg.atom_str(pretty=True)
+                    fallback_updated, threaded=threaded)
+    atom_bytes = with_stylesheet(info, atom_url, fg.atom_str(pretty=True))
     # RSS's channel link is the site page; its self link is the RSS file itself.
     fg.link(href=rss_url, rel="self", replace=True)
     fg.link(href=page_url, rel="alternate", replace=False)
-    return atom_bytes, fg.rss_str(pretty=True)
+    return atom_bytes, with_stylesheet(info, rss_url, fg.rss_str(pretty=True))

@@ -108,10 +108,14 @@ def submission(fields: dict[str, str], ip: str | None, cfg: dict,
     elif links > cfg["COLLOQUY_MAX_LINKS"]:
         problems.append(f"Your comment has {links} links; at most "
                         f"{cfg['COLLOQUY_MAX_LINKS']} are allowed.")
+    notify = fields.get("notify", "").strip().lower() in ("yes", "on", "1", "true")
+    if notify and not email:
+        problems.append("To be e-mailed when someone replies, give your e-mail address "
+                        "(or untick the box).")
     if problems:
         raise Invalid(problems)
     return Submission(essay=essay, author=author, body=body, reply_to=reply_to,
-                      website=website, email=email, ip=ip)
+                      website=website, email=email, ip=ip, notify=notify)
 
 
 def origin_of(url: str) -> str | None:

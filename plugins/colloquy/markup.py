@@ -22,7 +22,7 @@ from cmarkgfm import _cmark
 from cmarkgfm.cmark import Options
 
 # Bump when rendering changes so HTML cached by an older version is not reused.
-MARKUP_VERSION = "2"
+MARKUP_VERSION = "3"
 
 ALLOWED_TAGS = {
     "p", "br", "em", "strong", "del", "code", "pre", "blockquote",
@@ -41,7 +41,8 @@ _libc = ctypes.CDLL(None)  # cmark's default allocator is the C library's
 _libc.free.argtypes = [ctypes.c_void_p]
 _lib.cmark_gfm_core_extensions_ensure_registered()
 _EXTENSIONS = [_lib.cmark_find_syntax_extension(name.encode()) for name in EXTENSIONS]
-_OPTIONS = Options.CMARK_OPT_DEFAULT
+# SMART: curly quotes, dashes and ellipses, as Python-Markdown's smarty gives the essays.
+_OPTIONS = Options.CMARK_OPT_DEFAULT | Options.CMARK_OPT_SMART
 
 _HEADING_RE = re.compile(r"<(/?)h[1-6][^>]*>")
 _TAG_RE = re.compile(r"<[^>]*>")

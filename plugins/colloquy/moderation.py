@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import builds, settings as colloquy_settings, text
+from . import builds, notify, settings as colloquy_settings, text
 from .comments import comment_path, parse_comment, write_comment
 from .errors import ColloquyError
 from .settings import comments_root
@@ -43,6 +43,7 @@ def publish(store: Store, root: Path, comment_id: str, auto: bool = False) -> Pa
                                 "and approve again") from None
     with store.transaction():
         store.set_status(row.id, "approved", time.time(), auto=auto)
+        notify.published(store, row.id)
     return target
 
 
@@ -131,9 +132,11 @@ def format_pending(rows: list[StoredComment], store: Store, root: Path, now: flo
             details.append(safe(row.website))
         if row.ip:
             details.append(f"ip {safe(row.ip)}")
-        if row.source != "web":
+        if row.source == "webmention":  # received live: say what it is and where it is
+            details.append(f"webmention, {safe(row.kind)}, from {safe(row.url or '')}")
+        elif row.source != "web":
             details.append(f"imported from {safe(row.source)}")
-        if row.kind != "comment":
+        if row.kind != "comment" and row.source != "webmention":
             details.append(safe(row.kind))
         details.append(age(row.created, now))
         out.append("  " + " · ".join(details))

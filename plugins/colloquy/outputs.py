@@ -93,7 +93,7 @@ def comment_entry(info: feeds.FeedInfo, urls: SiteUrls, essay, comment: Comment
     return feeds.Entry(id=info.tag(f"comment/{comment.id}"), title=title,
                        link=info.url(comment.permalink), published=utc(comment.date),
                        updated=utc(comment.date), content_html=content,
-                       author=comment.author, in_reply_to=reply)
+                       author=comment.author, in_reply_to=reply, related=comment.url)
 
 
 @dataclass
@@ -178,7 +178,9 @@ def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: 
         published=a.date, updated=getattr(a, "modified", None) or a.date,
         content_html=a.content, summary_html=a.summary,
         author=", ".join(str(x) for x in getattr(a, "authors", [])) or info.author,
-        categories=tuple(str(t) for t in getattr(a, "tags", []))) for a in recent]
+        categories=tuple(str(t) for t in getattr(a, "tags", [])),
+        replies=feeds.replies_links(info, urls.essay(a.slug), urls.essay_feed(a.slug),
+                                    a.conversation.count)) for a in recent]
     atom_bytes, rss_bytes = feeds.atom_and_rss(
         info, feed_id=info.tag("feeds/essays"), title=info.site_name,
         page_url=info.url(""), atom_url=info.url("feeds/essays.atom.xml"),

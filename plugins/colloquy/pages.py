@@ -33,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 from . import tokens
 from .guards import is_essay_name
 from .headers import FEED_CSP
+from .webmention import endpoint as webmention_endpoint
 
 NOTICE_MARK = "<!--colloquy:notice-->"
 PAGE_NOTICE_ID = "comment-notice"
@@ -88,7 +89,8 @@ class SitePages(StaticFiles):
         if state and NOTICE_MARK in page:
             page = page.replace(NOTICE_MARK, notice_html(state), 1)
         return Response(page, status_code=status_code, media_type="text/html",
-                        headers={"cache-control": "no-store"})
+                        headers={"cache-control": "no-store",
+                                 "link": webmention_endpoint.link_header(self.intake)})
 
 
 def sign_forms(page: str, secret: bytes) -> str:

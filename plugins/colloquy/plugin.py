@@ -62,6 +62,15 @@ class EssayConversation:
     def records(self) -> list[Record]:
         return self.summary.records
 
+    def tallies(self) -> list[Comment]:
+        """The likes and reposts themselves (who, when, from where), oldest first, for the
+        theme's list of them; read from the bundle only when the essay has any."""
+        if not (self.summary.likes or self.summary.reposts):
+            return []
+        bundle = self._store.load(self.summary.essay)
+        return sorted((c for c in bundle.comments if c.is_tally),
+                      key=lambda c: (c.date, c.id)) if bundle else []
+
     def sections(self) -> dict[str, list[Markup]]:
         """Each section's threads as HTML, read from the bundle (not kept afterwards)."""
         if not self.summary.ids:
@@ -187,10 +196,10 @@ class ColloquyGenerator(Generator):
             self._macro_module = self.env.get_template("_conversation.html").make_module(values)
         macros, essay = self._macro_module, {"slug": root.essay}
         messages = {c.id: macros.message(c, essay) for c in root.walk()}  # each made once
-        capped = str(macros.comment(root, essay, self.max_depth, messages=messages))
-        if max(c.depth for c in root.walk()) < self.max_depth:
-            return capped, capped
-        return capped, str(macros.comment(root, essay, UNCAPPED, messages=messages))
+        # The thread page differs from the essay page even when nothing is capped: it
+        # carries each comment's reply form and no link to itself.
+        return (str(macros.thread(root, essay, self.max_depth, messages=messages)),
+                str(macros.thread(root, essay, UNCAPPED, messages=messages, page="thread")))
 
     # -- output ------------------------------------------------------------------------
 

@@ -26,7 +26,9 @@ from starlette.routing import Mount
 from . import posts
 from .headers import SecurityHeaders
 from .intake import Intake, SiteIndex  # noqa: F401  (SiteIndex: part of this module's surface)
+from .notify import web as notify_web
 from .pages import SitePages
+from .webmention import endpoint as webmention_endpoint
 
 logger = logging.getLogger("colloquy.intake")
 
@@ -46,14 +48,20 @@ def create_app(settings: dict) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         task = asyncio.create_task(purge_daily(intake))
+        webmentions = asyncio.create_task(webmention_endpoint.worker(intake))
+        sender = notify_web.start_sender(intake)
         try:
             yield
         finally:
             task.cancel()
+            webmentions.cancel()
+            await sender.close()
             intake.stop()
 
     routes = [
         *posts.routes(intake),
+        *webmention_endpoint.routes(intake),
+        *notify_web.routes(intake),
         Mount("/", app=SitePages(intake)),  # last: every path no route above took
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
@@ -83,7 +91,7 @@ def cmd_serve(args) -> int:
     level = getattr(logging, args.log_level.upper())
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("colloquy: %(message)s"))
-    for name in ("colloquy.intake", "colloquy.moderation"):
+    for name in ("colloquy.intake", "colloquy.moderation", "colloquy.notify"):
         logging.getLogger(name).addHandler(handler)
         logging.getLogger(name).setLevel(level)
     app = create_app(settings)

@@ -39,6 +39,11 @@ POSITIVE = Kind(lambda v: isinstance(v, int) and not isinstance(v, bool) and v >
                 "a whole number, 1 or more")
 NUMBER = Kind(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
               "a number, 0 or more")
+PORT = Kind(lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)
+                                   and 0 < v < 65536), "a port number (1 to 65535), or None")
+TLS_MODE = Kind(lambda v: v in ("starttls", "tls", "none"),
+                "'starttls' (port 587), 'tls' (implicit TLS, port 465) or 'none' (a relay on "
+                "the same machine)")
 STRINGS = Kind(lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v),
                "a list of strings, e.g. ['127.0.0.1']")
 
@@ -171,6 +176,97 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COLLOQUY_RETENTION_DAYS", 30,
             "Days after moderation when a comment's e-mail and IP address are erased from the "
             "store and rejected comments are deleted.",
+            kind=NUMBER),
+    # -- webmention (docs/webmention.md) ---------------------------------------------------
+    Setting("COLLOQUY_WEBMENTION_ALLOW_PRIVATE", False,
+            "Let webmention fetches and sends reach private, loopback and link-local "
+            "addresses (tests, intranets). Off: such sources are refused, such endpoints skipped.",
+            kind=FLAG),
+    Setting("COLLOQUY_WEBMENTION_MAX_BYTES", 1_000_000,
+            "Most bytes read from a webmention source or a discovered page; larger is refused.",
+            kind=POSITIVE),
+    Setting("COLLOQUY_WEBMENTION_TIMEOUT", 10,
+            "Seconds one fetch or send may take in all, redirects included.",
+            kind=NUMBER),
+    Setting("COLLOQUY_WEBMENTION_MAX_REDIRECTS", 5,
+            "Redirects followed when fetching a source or discovering an endpoint; each hop "
+            "is checked like the first.",
+            kind=COUNT),
+    Setting("COLLOQUY_WEBMENTION_MAX_ATTEMPTS", 6,
+            "Tries at fetching a source that fails with a network error, 404 or 5xx before "
+            "the webmention is refused.",
+            kind=POSITIVE),
+    Setting("COLLOQUY_WEBMENTION_RETRY_SECONDS", 60,
+            "Wait before the second try; it doubles with each further try (1, 2, 4... minutes).",
+            kind=NUMBER),
+    Setting("COLLOQUY_WEBMENTION_RATE_LIMIT", 30,
+            "Webmentions one address may send per COLLOQUY_RATE_WINDOW seconds (0: no limit).",
+            kind=COUNT),
+    Setting("COLLOQUY_WEBMENTION_SOURCE_RATE_LIMIT", 30,
+            "Webmentions naming sources on one host accepted per COLLOQUY_RATE_WINDOW seconds "
+            "(0: no limit).",
+            kind=COUNT),
+    Setting("COLLOQUY_WEBMENTION_BLOCKLIST", [],
+            "Domains whose webmentions are refused (403), subdomains included, e.g. "
+            "['spam.example'].",
+            kind=STRINGS),
+    Setting("COLLOQUY_WEBMENTION_TRUST_DOMAINS", True,
+            "Publish a webmention at once when its source's host had one approved by the "
+            "author before (like a returning commenter).",
+            kind=FLAG),
+    Setting("COLLOQUY_WEBMENTION_PUBLISH_TALLIES", False,
+            "Publish likes and reposts (no text, only a name) without moderation. Off: they "
+            "wait in `colloquy pending` like everything else.",
+            kind=FLAG),
+    Setting("COLLOQUY_WEBMENTION_EXCERPT_CHARS", 600,
+            "Longest excerpt kept of a response's text; the full post is one click away.",
+            kind=POSITIVE),
+    Setting("COLLOQUY_WEBMENTION_CONCURRENCY", 4,
+            "Sources verified at once by the server, and sends in flight at once for "
+            "`colloquy webmention send`.",
+            kind=POSITIVE),
+    # -- notifications and web moderation (docs/notifications.md) -------------------------
+    Setting("COLLOQUY_SMTP_HOST", None,
+            "The SMTP server that sends notification mail. Not set: nothing is mailed.",
+            kind=OPTIONAL_TEXT),
+    Setting("COLLOQUY_SMTP_PORT", None,
+            "Its port. Default: 587 for 'starttls', 465 for 'tls', 25 for 'none'.",
+            kind=PORT),
+    Setting("COLLOQUY_SMTP_TLS", "starttls",
+            "'starttls' (upgrade a plain connection), 'tls' (implicit TLS from the first "
+            "byte) or 'none' (only to a relay on the same machine).",
+            kind=TLS_MODE),
+    Setting("COLLOQUY_SMTP_USER", None,
+            "The SMTP login name; not set: no login.",
+            kind=OPTIONAL_TEXT),
+    Setting("COLLOQUY_SMTP_PASSWORD_ENV", "COLLOQUY_SMTP_PASSWORD",
+            "The environment variable holding the SMTP password (never put the password "
+            "itself in a settings file).",
+            kind=TEXT),
+    Setting("COLLOQUY_SMTP_PASSWORD_FILE", None,
+            "A file holding the SMTP password instead (e.g. a systemd credential); relative "
+            "paths are taken from the site folder. Read at each delivery.",
+            kind=OPTIONAL_TEXT),
+    Setting("COLLOQUY_MAIL_FROM", None,
+            "The address mail is sent from, e.g. 'comments@example.org'; the site's name is "
+            "shown with it.",
+            kind=OPTIONAL_TEXT),
+    Setting("COLLOQUY_NOTIFY_EMAIL", None,
+            "The author's address: new comments and webmentions are mailed here.",
+            kind=OPTIONAL_TEXT),
+    Setting("COLLOQUY_NOTIFY_BATCH_SECONDS", 120,
+            "The author's mail waits this long after the first new item, and carries every "
+            "item that arrived meanwhile (0: one mail per item, at once).",
+            kind=NUMBER),
+    Setting("COLLOQUY_LINK_MAX_AGE", 7 * 24 * 3600,
+            "Seconds an approve or reject link in a mail or the private feed stays valid.",
+            kind=NUMBER),
+    Setting("COLLOQUY_OUTBOX_RETRY_SECONDS", 60,
+            "First wait after a failed delivery; it doubles with each failure, up to an hour.",
+            kind=NUMBER),
+    Setting("COLLOQUY_OUTBOX_GIVE_UP", 2 * 24 * 3600,
+            "Seconds after which an undeliverable message is marked failed (see `colloquy "
+            "outbox`).",
             kind=NUMBER),
 )
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import text
+from . import notify, text
 from .comments import Comment
 
 STATUSES = ("pending", "approved", "rejected")
@@ -64,6 +64,68 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             last_approved REAL
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """),
+    # Received webmentions (a durable verification queue) and sent ones (colloquy.webmention).
+    ("0002_webmentions", """
+        CREATE TABLE webmentions (
+            id          INTEGER PRIMARY KEY,
+            token       TEXT NOT NULL UNIQUE,   -- last part of the status URL
+            source      TEXT NOT NULL,
+            target      TEXT NOT NULL,          -- as last sent
+            essay       TEXT NOT NULL,
+            reply_to    TEXT NOT NULL DEFAULT '',  -- the comment the target names, or ''
+            source_host TEXT NOT NULL,
+            status      TEXT NOT NULL DEFAULT 'queued'
+                        CHECK (status IN ('queued', 'verified', 'refused', 'deleted')),
+            reason      TEXT NOT NULL DEFAULT '',
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            next_try    REAL NOT NULL,
+            received    REAL NOT NULL,
+            updated     REAL NOT NULL,
+            comment_id  TEXT
+        );
+        CREATE UNIQUE INDEX webmentions_pair ON webmentions (source, essay, reply_to);
+        CREATE INDEX webmentions_due ON webmentions (status, next_try);
+        CREATE TABLE webmention_sends (
+            source       TEXT NOT NULL,
+            target       TEXT NOT NULL,
+            essay        TEXT NOT NULL,
+            endpoint     TEXT,
+            status       TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            linked       INTEGER NOT NULL DEFAULT 1,  -- 0: sent once more after the link went
+            sent         REAL NOT NULL,
+            PRIMARY KEY (source, target)
+        );
+    """),
+    # The outbox of mail, commenters' subscriptions, and used action links (colloquy.notify).
+    ("0003_notify", """
+        CREATE TABLE outbox (
+            id           INTEGER PRIMARY KEY,
+            kind         TEXT NOT NULL,     -- pending, confirm, published, reply (notify/letters.py)
+            ref          TEXT NOT NULL,     -- the comment the message is about
+            subscription INTEGER,           -- the commenter's subscription, NULL: to the author
+            key          TEXT NOT NULL UNIQUE,  -- one message per event, however often it fires
+            created      REAL NOT NULL,
+            due          REAL NOT NULL,     -- not before: batching window, then backoff
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            status       TEXT NOT NULL DEFAULT 'waiting'
+                         CHECK (status IN ('waiting', 'sent', 'failed', 'dropped')),
+            error        TEXT,
+            done         REAL
+        );
+        CREATE INDEX outbox_status_due ON outbox (status, due);
+        CREATE TABLE subscriptions (
+            id         INTEGER PRIMARY KEY,
+            comment    TEXT NOT NULL UNIQUE,  -- replies to this comment are mailed
+            email      TEXT,                  -- private: erased on unsubscribe and by purge
+            status     TEXT NOT NULL DEFAULT 'unconfirmed'
+                       CHECK (status IN ('unconfirmed', 'confirmed', 'ended')),
+            created    REAL NOT NULL,
+            confirmed  REAL,
+            ended      REAL
+        );
+        CREATE TABLE used_links (signature TEXT PRIMARY KEY, used REAL NOT NULL);
     """),
 )
 
@@ -142,6 +204,7 @@ class Submission:
     website: str | None = None
     email: str | None = None
     ip: str | None = None
+    notify: bool = False  # "E-mail me when someone replies" (needs email)
 
 
 @dataclass
@@ -238,14 +301,19 @@ class Store:
     # -- writing --------------------------------------------------------------------------
 
     def add_pending(self, comment: Comment, email: str | None = None,
-                    ip: str | None = None, created: float | None = None) -> bool:
+                    ip: str | None = None, created: float | None = None,
+                    notify_author: bool = False) -> bool:
         """Queue a comment (typically an imported one) for moderation.
 
         Returns False, adding nothing, when a row with the same (source, source_id) or the
-        same id is already there: imports are idempotent.
+        same id is already there: imports are idempotent. Imports tell the author nothing
+        unless `notify_author` asks for it.
         """
         with self.transaction():
-            return self._insert(comment, email, ip, created)
+            added = self._insert(comment, email, ip, created)
+            if added and notify_author:
+                notify.pending_added(self, comment.id)
+            return added
 
     def _insert(self, comment: Comment, email, ip, created: float | None,
                 status: str = "pending") -> bool:
@@ -294,6 +362,7 @@ class Store:
                               date=when, body=sub.body, reply_to=sub.reply_to,
                               website=sub.website, source="web")
             if self._insert(comment, sub.email, sub.ip, now):
+                notify.pending_added(self, comment.id, subscribe=sub.notify)
                 return comment.id, auto
         raise RuntimeError("could not find a free comment id")
 
@@ -318,6 +387,7 @@ class Store:
         erased = self.conn.execute(
             "UPDATE comments SET email = NULL, ip = NULL WHERE status != 'pending' AND "
             "moderated < ? AND (email IS NOT NULL OR ip IS NOT NULL)", (cutoff,)).rowcount
+        notify.purge(self, retention_days, now)
         return erased, deleted
 
     # -- reading --------------------------------------------------------------------------
