@@ -44,10 +44,13 @@ NOTICES = {
                  "site has been rebuilt, usually within a minute.",
 }
 ESSAY_FIELD_RE = re.compile(r'name="essay" value="([^"]*)"')
-FORM_RE = re.compile(r'(name="essay" value="([^"]*)"[^<]*>\s*<input[^>]*?value=")'
-                     + re.escape(tokens.PLACEHOLDER) + '"')
+FORM_RE = re.compile(r'(name="essay" value="([^"]*)"[^<]*>(?:\s*<input[^>]*>)*?'
+                     r'\s*<input[^>]*?value=")' + re.escape(tokens.PLACEHOLDER) + '"')
 FEED_TYPES = {".atom.xml": "application/atom+xml", ".rss.xml": "application/rss+xml"}
-FAVICONS = ("theme/favicon.ico", "theme/images/favicon.ico", "theme/img/favicon.ico")
+# What /favicon.ico serves when the site root has none (browsers ask for it on every page
+# that names no icon, and feed readers always): the theme's, the SVG one included.
+FAVICONS = ("theme/favicon.ico", "theme/images/favicon.ico", "theme/img/favicon.ico",
+            "theme/favicon.svg")
 
 
 class SitePages(StaticFiles):
