@@ -172,3 +172,12 @@ def test_colloquy_serve_itself_sends_the_headers_and_hides_dotfiles(fake):
     assert page.status_code == 200 and hidden.status_code == 404
     assert_security_headers(page)
     assert "server" not in page.headers  # no version banner
+
+
+def test_favicon_falls_back_to_the_themes_svg(fake):
+    (fake.output / "theme" / "favicon.ico").unlink()
+    (fake.output / "theme" / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    with running_app(fake.settings()) as (base, _):
+        response = httpx.get(f"{base}/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
