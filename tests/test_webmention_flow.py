@@ -8,6 +8,7 @@ from webmention_support import h_entry, reader_site, send, wait_for_status
 
 from colloquy.cli import main
 from colloquy.config import load_site_settings
+from colloquy.store import Store, default_store_path
 
 SITEURL = "https://essays.example"
 LONG = " ".join(["Listening slowly means answering later, and better."] * 30)
@@ -36,6 +37,11 @@ def test_a_response_from_a_readers_site_end_to_end(site, monkeypatch, capsys):
         assert (result["status"], result["kind"], result["moderation"]) == \
             ("verified", "response", "pending")
         comment_id = result["comment"]
+        # The author is told of it as of a new comment: a message waits in the outbox.
+        with Store(default_store_path(load_site_settings(str(conf)))) as store:
+            waiting = store.conn.execute("SELECT kind FROM outbox WHERE ref = ?",
+                                         (comment_id,)).fetchall()
+        assert [row[0] for row in waiting] == ["pending"]
 
         capsys.readouterr()
         assert main(["--settings", str(conf), "pending"]) == 0

@@ -1,9 +1,7 @@
-"""The intake store's schema, as named migrations.
+"""The intake store's tables, as named migrations applied in order (store.Store._migrate).
 
-`Store` applies each migration once, in order, and records its name in the
-`migrations` table. A part that needs a table of its own appends a migration here
-(`"0004_..."`) and never edits an earlier one: a store made by an older version is
-brought up to date by running what it lacks.
+Each feature appends its own migration; an applied one is never edited, so a store made
+by any earlier version is brought up to date by running the ones it lacks.
 """
 
 from __future__ import annotations

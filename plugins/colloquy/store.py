@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import notify, schema, text
+from . import notify, text
 from .comments import Comment
+from .schema import MIGRATIONS  # the tables, as named migrations
 
 STATUSES = ("pending", "approved", "rejected")
-
-# The schema: named migrations, in schema.py (add a table by appending one there).
-MIGRATIONS = schema.MIGRATIONS
 
 
 def site_dir(pelican_settings: dict) -> Path:

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from .. import notify
 from ..comments import Comment, is_http_url
 from ..store import Store, StoredComment, new_comment_id
 from .verify import Entry
@@ -94,6 +95,8 @@ def accept(store: Store, job, entry: Entry, reply_to: str, cfg: dict, now: float
             (cfg["COLLOQUY_WEBMENTION_TRUST_DOMAINS"] and trusted_host(store, job.source_host))
             or (cfg["COLLOQUY_WEBMENTION_PUBLISH_TALLIES"] and kind in TALLIES)):
         action = "publish"
+    if action == "pending":  # the author hears of it, like of a new comment (colloquy.notify)
+        notify.pending_added(store, comment.id)
     return Outcome(comment.id, action, kind)
 
 
