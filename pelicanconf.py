@@ -61,6 +61,8 @@ COLLOQUY_TAG_AUTHORITY = "slowreplies.example,2026"
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = "cache"
+# Kept uncompressed: compressing Pelican's content cache took a fifth of a warm rebuild.
+GZIP_CACHE = False
 DELETE_OUTPUT_DIRECTORY = False
 
 MARKDOWN = {

@@ -69,3 +69,35 @@ def test_rendering_does_not_leak_memory():
     for number in range(5000):
         render(f"{body} {number}")
     assert rss_kib() - before < 8 * 1024  # the stock wrapper leaked ~70 MiB here
+
+
+# -- hostile shapes at and past the limits (#9): the cost is bounded by construction -----
+
+@pytest.mark.parametrize("unit", ["> ", "- ", "1. ", "> - ", "* > 2) "])
+def test_nesting_on_one_line_is_capped_before_rendering(unit):
+    from colloquy.markup import MAX_NESTING, cap_nesting
+
+    body = unit * 100_000 + "deep words"
+    capped = cap_nesting(body)
+    assert len(capped) < len(unit) * (MAX_NESTING + 1) + 20  # the run is gone, the words stay
+    assert capped.endswith("deep words")
+    html = render(unit * 10_000 + "deep words")
+    tree = lxml.html.fromstring(f"<div>{html}</div>")
+    depth = max(len(node.xpath("ancestor::*")) for node in tree.iter())
+    assert depth <= 2 * (MAX_NESTING + 2) and "deep words" in html  # a list is <ol><li>
+
+
+def test_ordinary_nesting_is_left_alone():
+    from colloquy.markup import cap_nesting
+
+    body = "> > quoted twice\n> - a list in a quote\n\n1. one\n   - two\n2) not a marker x"
+    assert cap_nesting(body) == body
+
+
+def test_a_body_past_the_render_cap_is_cut_at_a_space():
+    from colloquy.markup import MAX_RENDER_CHARS
+
+    html = render("word " * (MAX_RENDER_CHARS // 5 + 1000))
+    assert html.endswith("<p>[…]</p>")
+    assert html.count("word") <= MAX_RENDER_CHARS // 5
+    assert render("&#" * MAX_RENDER_CHARS).endswith("<p>[…]</p>")

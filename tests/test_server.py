@@ -496,6 +496,9 @@ def test_the_sites_own_url_settings_place_essays_pages_and_threads(fake):
         PAGE.format(slug="plain-essay"))
     (fake.output / "about").mkdir()
     (fake.output / "about" / "index.html").write_text(PAGE.format(slug="about"))
+    (fake.output / "about" / "comments.atom.xml").write_text("<feed/>")  # it has a conversation
+    (fake.output / "tags").mkdir()  # a page without one takes no comments
+    (fake.output / "tags" / "index.html").write_text(PAGE.format(slug="tags"))
     with running_app(settings) as (base, _):
         for path, essay in (("/plain-essay.html", "plain-essay"),
                             ("/plain-essay/threads/t-1/", "plain-essay"), ("/about/", "about")):
@@ -506,6 +509,7 @@ def test_the_sites_own_url_settings_place_essays_pages_and_threads(fake):
                                 headers={"referer": f"{base}/plain-essay/threads/t-1/"})
         on_page = post_form(base, essay="about", token=token("about"), body="On a page.")
         old_layout = post_json(base)  # essays/first-essay/ is not where essays live now
+        no_conversation = post_json(base, essay="tags", token=token("tags"))
     assert from_thread.headers["location"].startswith("/plain-essay/threads/t-1/?comment=")
     assert on_page.headers["location"].startswith("/about/?comment=")
-    assert old_layout.status_code == 404
+    assert old_layout.status_code == 404 and no_conversation.status_code == 404

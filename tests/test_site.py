@@ -250,8 +250,8 @@ def test_broken_files_never_stop_the_build(broken_site, caplog):
         "bad-date.md:3: date '15/09/2026'": "write it like",
         "twice.md:3: key 'author' given twice": "keep one",
         "latin1.md:2: invalid UTF-8": "re-save the file as UTF-8",
-        "orphan.md:1: reply-to 'nobody'": "top-level",
-        "cy1.md:1: reply cycle": "outside the cycle",
+        "orphan.md:4: reply-to 'nobody'": "top-level",
+        "cy1.md:4: reply cycle": "outside the cycle",
         "elsewhere/dup.md:1: no essay has the slug 'elsewhere'": "move the file",
         "badsite.md:4: website 'ftp://files.example/'": "dropped",
     }

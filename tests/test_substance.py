@@ -131,3 +131,27 @@ def write_conf(site, tmp_path, **extra):
     conf = tmp_path / "testconf.py"
     conf.write_text("".join(f"{k} = {v!r}\n" for k, v in values.items()), encoding="utf-8")
     return conf
+
+
+# -- hostile shapes at the intake's length limit (#9): counted right, in linear time -----
+
+@pytest.mark.parametrize("unit, words, links", [
+    ("[](", 0, 0), ("[", 0, 0), ("<a", 5000, 0), ("<http://", 1250, 0),
+    ("``a`", 1251, 0),  # 2,500 runs of one and two backticks: every pair found
+    ("[a](https://x.example) ", 435, 435),  # 434 links, and the cut one a bare URL
+    ("see `code` ", 910, 0),
+])
+def test_adversarial_bodies_at_the_limit(unit, words, links):
+    body = (unit * (10_000 // len(unit) + 1))[:10_000]
+    text = analyse(body)
+    assert (text.words, text.links) == (words, links)
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("a `code` b", "a   b"), ("a ``x`y`` b", "a   b"), ("a ``` b ` c", "a ``` b ` c"),
+    ("`a``b``", "`a "), ("no code", "no code"),
+])
+def test_code_spans_pair_runs_of_equal_length(line, kept):
+    from colloquy.substance import _strip_inline_code
+
+    assert _strip_inline_code(line) == kept

@@ -171,3 +171,23 @@ def test_any_slug_pelican_allows_and_pages_with_conversations(fake):
         assert refused.status_code == 400 and "takes no comments" in refused.json()["error"]
         sneaky = send(base, "https://r.example/d", f"{base}/essays/%2e%2e/")
         assert sneaky.status_code == 400
+
+
+def test_a_sender_discovers_our_endpoint_and_we_accept_its_send(server):
+    """Our discovery against our own served page: the Link header names the endpoint."""
+    import asyncio
+
+    from colloquy.webmention import discover, fetch
+
+    base, _ = server
+
+    async def find():
+        async with fetch.client() as http:
+            return await discover.discover(http, f"{base}/essays/first-essay/",
+                                           fetch.Limits(allow_private=True))
+
+    endpoint = asyncio.run(find())
+    assert endpoint == f"{base}/intake/webmention"
+    answer = httpx.post(endpoint, data={"source": "https://reader.example/post",
+                                        "target": f"{base}/essays/first-essay/"})
+    assert answer.status_code == 201

@@ -9,4 +9,5 @@ def check_site(settings: dict) -> list[FileProblem]:
     """Every problem in comment files, essays' follow-up lines and the author's digest files."""
     from .site import load_site  # comments → threads → scores → follow-ups → weeks
 
-    return load_site(settings).problems
+    # One file's problems together, in line order: the header's and the thread's.
+    return sorted(load_site(settings).problems, key=lambda p: (p.path, p.line or 0))

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .errors import CommentFileError
+from .slugs import is_folder_name
 
-SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 THREAD_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
@@ -122,7 +122,7 @@ def _resolve(essay, value: str, by_slug: dict, records: dict, unpublished: set[s
     def error(problem: str, fix: str, fatal: bool = True) -> InputFileError:
         return InputFileError(path, line, problem, fix, fatal=fatal)
 
-    if not target_slug or not SLUG_RE.fullmatch(target_slug) or (
+    if not target_slug or not is_folder_name(target_slug) or (
             "#" in value and not thread_id):
         return None, error(f"followup '{value}' is not '<essay-slug>' or "
                            "'<essay-slug>#<thread-id>'",

@@ -13,8 +13,6 @@ import os
 import time
 from pathlib import Path
 
-from pelican.settings import DEFAULT_CONFIG
-
 from . import guards, settings as colloquy_settings, tokens
 from .errors import SettingError
 from .pages import Shell
@@ -23,6 +21,8 @@ from .urls import PAGE, SiteUrls
 from .writer import Writer
 
 logger = logging.getLogger("colloquy.intake")
+LAYOUT = {"ARTICLE_URL": "essays/{slug}/", "ARTICLE_SAVE_AS": "essays/{slug}/index.html",
+          "PAGE_URL": "{slug}/", "PAGE_SAVE_AS": "{slug}/index.html"}
 
 
 class Intake:
@@ -67,9 +67,9 @@ class Intake:
                              rate_window=float(self.cfg["COLLOQUY_RATE_WINDOW"]),
                              duplicate_window=float(self.cfg["COLLOQUY_DUPLICATE_WINDOW"]),
                              auto_approve_after=int(self.cfg["COLLOQUY_AUTO_APPROVE_AFTER"]))
-        # An ARTICLE_URL it cannot honour is refused here; a settings dict made by hand
-        # (not by Pelican's read_settings) gets Pelican's defaults for what it lacks.
-        self.urls = SiteUrls({**DEFAULT_CONFIG, **settings})
+        # An ARTICLE_URL it cannot honour is refused here, as the build refuses it; a
+        # settings dict made by hand (not by read_settings) gets this site's layout.
+        self.urls = SiteUrls({**LAYOUT, **settings})
         self.index = SiteIndex(self.output, self.comments_root, self.urls)
         self.shell = Shell(self.output)
         self.author_name = str(settings.get("AUTHOR") or "")
@@ -120,9 +120,9 @@ def check_numbers(cfg: dict) -> None:
 class SiteIndex:
     """Which essays and comment ids exist, re-read when their folders change.
 
-    Essays (and pages with conversations) are the built pages, found where the site's
-    URL settings put them (urls.SiteUrls: `essays/<slug>/index.html` here): exactly what
-    readers can see and answer. Comment ids are the file names in content/comments/<slug>/.
+    Essays are the built pages, found where the site's URL settings put them
+    (urls.SiteUrls: `essays/<slug>/index.html` here), and pages that show a conversation
+    (their comments feed is built): exactly what readers can see and answer. Comment ids are the file names in content/comments/<slug>/.
     A folder is listed again only when its modification time changes; a name found in the
     cache is trusted for FRESH seconds without even a stat(), a name not found always
     re-checks the folder (so a new essay or approval counts at once).
@@ -133,8 +133,7 @@ class SiteIndex:
     def __init__(self, output: Path, comments_root: Path, urls: SiteUrls | None = None):
         self.output = output
         self.comments_root = comments_root
-        self.urls = urls or SiteUrls({"ARTICLE_URL": "essays/{slug}/",
-                                      "ARTICLE_SAVE_AS": "essays/{slug}/index.html"})
+        self.urls = urls or SiteUrls(LAYOUT)
         self._folders: dict[Path, tuple[float, int, set[str]]] = {}
 
     def _names(self, folder: Path, list_names, known: str) -> bool:
@@ -165,16 +164,17 @@ class SiteIndex:
         return "/" + self.urls.folder(slug, found) if found else None
 
     def _built(self, slug: str) -> str | None:
-        """'essay' or 'page' when that kind's page with this slug is built (a stat() per
-        kind), else None."""
-        for kind in ("essay", PAGE):
-            try:
-                url = self.urls.essay(slug, kind)
-            except SettingError:  # PAGE_URL cannot be honoured: pages take no comments
-                continue
-            if (self.output / (url + "index.html" if url.endswith("/") else url)).is_file():
-                return kind
-        return None
+        """'essay' when the essay's page is built, 'page' when a Pelican page with this
+        slug shows a conversation (its comments feed is built: docs/comments.md), else
+        None. A stat() or two."""
+        url = self.urls.essay(slug)
+        if (self.output / (url + "index.html" if url.endswith("/") else url)).is_file():
+            return "essay"
+        try:
+            folder = self.urls.folder(slug, PAGE)
+        except SettingError:  # a PAGE_URL comments cannot follow: no page conversations
+            return None
+        return PAGE if (self.output / folder / "comments.atom.xml").is_file() else None
 
     def has_comment(self, essay: str, comment_id: str) -> bool:
         return self._names(self.comments_root / essay,

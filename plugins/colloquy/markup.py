@@ -44,6 +44,18 @@ _EXTENSIONS = [_lib.cmark_find_syntax_extension(name.encode()) for name in EXTEN
 # SMART: curly quotes, dashes and ellipses, as Python-Markdown's smarty gives the essays.
 _OPTIONS = Options.CMARK_OPT_DEFAULT | Options.CMARK_OPT_SMART
 
+# Block containers opened on one line (`> > > …`, `- - - …`) past this depth are dropped
+# before cmark-gfm sees them: its cost grows with the square of such a run (`> ` 100,000
+# times took 39 s), and no reader follows a quote nested deeper than this.
+MAX_NESTING = 16
+# A comment longer than this (ten times the intake's default limit; only a hand-written
+# file can be) is shown cut here, with "[…]". The cap bounds the cost of one body: nh3's
+# HTML parser grows faster than linearly on long runs of `&amp;`-like references.
+MAX_RENDER_CHARS = 100_000
+CUT_MARK = "\n\n[…]"
+_MARKER = r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])"  # no two ways to match: no backtracking
+_DEEP_MARKERS = re.compile(rf"^((?:{_MARKER}){{{MAX_NESTING}}})(?:{_MARKER})++", re.MULTILINE)
+
 _HEADING_RE = re.compile(r"<(/?)h[1-6][^>]*>")
 _TAG_RE = re.compile(r"<[^>]*>")
 
@@ -63,10 +75,18 @@ def sanitise(markup: str) -> str:
 
 
 def render(body: str) -> str:
-    """Render one comment body to safe HTML. Headings become paragraphs of strong text."""
+    """Render one comment body to safe HTML. Headings become paragraphs of strong text.
+    Linear in the body's length, and bounded: see MAX_NESTING and MAX_RENDER_CHARS."""
+    if len(body) > MAX_RENDER_CHARS:
+        body = (body[:MAX_RENDER_CHARS].rsplit(None, 1) or [""])[0] + CUT_MARK  # at a space
     rendered = _HEADING_RE.sub(lambda m: "</strong></p>" if m.group(1) else "<p><strong>",
-                               _cmark_html(body))
+                               _cmark_html(cap_nesting(body)))
     return sanitise(rendered).strip()
+
+
+def cap_nesting(body: str) -> str:
+    """The body with block markers past MAX_NESTING on a line removed. Linear."""
+    return _DEEP_MARKERS.sub(r"\1 ", body)
 
 
 def _address(pointer) -> int:

@@ -35,6 +35,11 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+def _date(essay) -> datetime:
+    """An essay's date; a page may have none (an empty feed then says EPOCH)."""
+    return getattr(essay, "date", None) or EPOCH
+
+
 class OutputCache:
     """Remembers the input hash of each generated file, to skip rewriting unchanged ones."""
 
@@ -112,7 +117,7 @@ class ThreadOutput:
                     marks: dict) -> dict[str, str]:
         """Write what is stale; returns the name and input hash of each file written."""
         urls, slug = self.urls, essay.slug
-        essay_key = input_hash([essay.title, slug, str(essay.date), summary.key])
+        essay_key = input_hash([essay.title, slug, str(_date(essay)), summary.key])
         feed_key = input_hash([essay_key, info])
         names = {}
         for root_id, fingerprint in summary.fingerprints.items():
@@ -166,12 +171,13 @@ def essay_comments_feed(info: feeds.FeedInfo, urls: SiteUrls, essay,
         self_url=info.url(urls.essay_feed(essay.slug)),
         subtitle=f"The conversation on {info.site_name}",
         entries=[comment_entry(info, urls, essay, c) for c in conversation.written],
-        fallback_updated=essay.date, threaded=True, shared=shared)
+        fallback_updated=_date(essay), threaded=True, shared=shared)
 
 
 def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: BundleStore,
-                     limit: int, outputs: OutputCache) -> None:
-    """The site-wide feeds: newest essays (Atom and RSS) and newest comments (Atom)."""
+                     limit: int, outputs: OutputCache, pages: list = ()) -> None:
+    """The site-wide feeds: newest essays (Atom and RSS) and newest comments (Atom), the
+    comments on `pages` too."""
     recent = sorted(essays, key=lambda a: (a.date, a.slug), reverse=True)[:limit]
     entries = [feeds.Entry(
         id=info.tag(f"essays/{a.slug}"), title=a.title, link=info.url(urls.essay(a.slug)),
@@ -189,7 +195,7 @@ def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: 
     outputs.write("feeds/essays.atom.xml", atom_bytes)
     outputs.write("feeds/essays.rss.xml", rss_bytes)
     outputs.write("feeds/comments.atom.xml",
-                  _site_comments_feed(info, urls, essays, store, limit))
+                  _site_comments_feed(info, urls, [*essays, *pages], store, limit))
 
 
 def _site_comments_feed(info, urls: SiteUrls, essays, store: BundleStore, limit: int) -> bytes:

@@ -35,6 +35,8 @@ from .guards import is_essay_name
 from .headers import FEED_CSP
 from .webmention import endpoint as webmention_endpoint
 
+# The hidden field naming the essay in a built page's reply form (see _reply_form.html).
+
 NOTICE_MARK = "<!--colloquy:notice-->"
 PAGE_NOTICE_ID = "comment-notice"
 NOTICES = {

@@ -33,6 +33,7 @@ from .comments import Comment
 from .errors import ColloquyError, CommentFileError, log_problems
 from .outputs import OutputCache, ThreadOutput, write_site_feeds
 from .threads import Conversation, folder_problems
+from .slugs import site_entries
 from .urls import SiteUrls
 
 UNCAPPED = 10**6
@@ -80,13 +81,23 @@ class EssayConversation:
                 for name, roots in self.summary.sections.items()}
 
 
+def shows_conversation(page) -> bool:
+    """A page shows a conversation (and has thread pages and a comments feed) once its
+    folder has comments, or when its metadata says `Comments: open`."""
+    conversation = page.conversation
+    return bool(conversation.count or conversation.likes or conversation.reposts
+                or str(getattr(page, "comments", "")).lower() == "open")
+
+
 class ColloquyGenerator(Generator):
     """Reads content/comments, threads them onto essays, writes thread pages and feeds."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.colloquy = colloquy_settings.resolve(self.settings)
-        self.urls = SiteUrls(self.settings)  # refuses URL settings it cannot honour
+        # Refuses URL settings it cannot honour. Pages have conversations too: the few
+        # page files are read now, so a page's comments are placed below its URL.
+        self.urls = SiteUrls(self.settings, pages=site_entries(self.settings, kinds=("page",)))
         self.context["colloquy_urls"] = self.urls
         # Each build makes a new generator and environment: no template changes under it,
         # so rendering a page need not stat every template it extends or includes.
@@ -157,7 +168,7 @@ class ColloquyGenerator(Generator):
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
-        names = ("articles", "drafts", "hidden_articles")
+        names = ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
         return [a for name in names for a in self.context.get(name, [])]
 
     def _cross_folder_problems(self, essays) -> list[CommentFileError]:
@@ -218,7 +229,8 @@ class ColloquyGenerator(Generator):
         outputs.keys.changed = True
         info = self._feed_info()
         write_site_feeds(info, self.urls, list(self.context.get("articles", [])), self.store,
-                         self.colloquy["COLLOQUY_FEED_ITEMS"], outputs)
+                         self.colloquy["COLLOQUY_FEED_ITEMS"], outputs,
+                         pages=list(self.context.get("pages", [])))
         digest_pages.write_pages(self.digest.weeks, self.get_template, self.context,  # digest/
                                  output.writer, outputs, info,
                                  self.colloquy["COLLOQUY_DIGEST_FEED_ITEMS"])
@@ -245,7 +257,8 @@ class ColloquyGenerator(Generator):
         """
         output = output or self._thread_output()
         info = self._feed_info()
-        essays = list(self.context.get("articles", []))
+        essays = list(self.context.get("articles", [])) + [
+            page for page in self.context.get("pages", []) if shows_conversation(page)]
         while (start := self._batches.claim(BATCH)) < len(essays):
             for essay in essays[start:start + BATCH]:
                 output.write_essay(essay, essay.conversation.summary, info, self.digest.marks)

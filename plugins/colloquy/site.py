@@ -53,7 +53,8 @@ def load_site(settings: dict) -> SiteData:
     comments, problems = load_comments(comments_root)
     conversations, thread_problems = build_conversations(comments, set(entries))
     problems += thread_problems
-    summaries = _summaries(conversations, colloquy["COLLOQUY_MAX_DEPTH"], SiteUrls(settings))
+    urls = SiteUrls(settings, pages=[s for s, e in entries.items() if e.kind == "page"])
+    summaries = _summaries(conversations, colloquy["COLLOQUY_MAX_DEPTH"], urls)
     for essay in essays:
         conversations.setdefault(essay.slug, _empty(essay.slug))
     problems += attach(essays, {slug: s.records for slug, s in summaries.items()}, unpublished)

@@ -63,14 +63,18 @@ def is_folder_name(slug: str) -> bool:
         and not any(ord(ch) < 32 or ord(ch) == 127 for ch in slug)
 
 
-def site_entries(settings: dict) -> dict[str, Entry]:
+def site_entries(settings: dict, kinds: tuple[str, ...] = ("page", "essay")
+                 ) -> dict[str, Entry]:
     """Every essay and page of the site by slug, read as Pelican reads them (same
-    paths, excludes, ignored files and readers). Essays win a slug both use."""
+    paths, excludes, ignored files and readers). Essays win a slug both use.
+    `kinds=("page",)` reads the pages alone (they are few: cheap at every build)."""
     readers = Readers(settings)
     files = Generator(context={}, settings=settings, path=settings["PATH"],
                       theme=settings["THEME"], output_path=settings["OUTPUT_PATH"])
     entries: dict[str, Entry] = {}
     for kind, prefix in (("page", "PAGE"), ("essay", "ARTICLE")):
+        if kind not in kinds:
+            continue
         found = files.get_files(settings.get(f"{prefix}_PATHS") or [],
                                 exclude=settings.get(f"{prefix}_EXCLUDES") or [],
                                 extensions=readers.extensions)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict, deque
 from functools import lru_cache
 from typing import Iterable, NamedTuple
 
@@ -36,12 +37,15 @@ NEAR_EMPTY_WORDS = 3   # fewer own words than this: near-empty
 LINK_DROP_WORDS = 12   # a link and fewer own words than this: a link drop
 SCORE_VERSION = "1"    # change it with the formula: prepared bundles are then re-scored
 
-_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?[^)\s>]*>?(?:\s+\"[^\"]*\")?\s*\)")
-_REF_DEF = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*\S+.*$", re.MULTILINE)
-_AUTOLINK = re.compile(r"<(?:https?|ftp)://[^>\s]*>|<[^>\s@]+@[^>\s]+>", re.IGNORECASE)
-_BARE_URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>()\[\]]+", re.IGNORECASE)
-_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
-_TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
+# Each pattern below stops scanning at the character a later attempt would start from
+# (`[`, `<`) and never gives back what it took (possessive `*+`), so a body of `[](`,
+# `<a` or `[` repeated costs linear time, not the square of its length.
+_MD_LINK = re.compile(r'!?\[([^\[\]\n]*+)\]\(\s*+<?[^()\[\]\s<>]*+>?(?:\s++"[^"\n]*+")?\s*+\)')
+_REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\[\]\n]++\]:[ \t]*+\S.*+$", re.MULTILINE)
+_AUTOLINK = re.compile(r"<(?:https?|ftp)://[^<>\s]*+>|<[^<>\s@]++@[^<>\s]++>", re.IGNORECASE)
+_BARE_URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>()\[\]]++", re.IGNORECASE)
+_TICKS = re.compile(r"`++")
+_TAG = re.compile(r"</?[A-Za-z][^<>\n]*+>")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _MARKUP = re.compile(r"[*_#~|]+")
 
@@ -96,10 +100,34 @@ def analyse(body: str) -> Text:
         text, n = _BARE_URL.subn(" ", text)
         links += n
     if "`" in text:
-        text = _INLINE_CODE.sub(" ", text)
+        text = "\n".join(_strip_inline_code(line) if "`" in line else line
+                         for line in text.split("\n"))
     if "<" in text:
         text = _TAG.sub(" ", text)
     return Text(len(_WORD.findall(text)), links, text)
+
+
+def _strip_inline_code(line: str) -> str:
+    """The line without its code spans. As CommonMark pairs them, a run of backticks
+    closes at the next run of the same length; each run is looked at once: linear."""
+    runs = [match.span() for match in _TICKS.finditer(line)]
+    later: dict[int, deque[int]] = defaultdict(deque)  # run length → indexes of its runs
+    for index, (start, end) in enumerate(runs):
+        later[end - start].append(index)
+    pieces, kept_from, index = [], 0, 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = later[end - start]
+        while same and same[0] <= index:
+            same.popleft()
+        if not same:  # no closing run: the backticks are plain text
+            index += 1
+            continue
+        closing = same.popleft()
+        pieces += [line[kept_from:start], " "]
+        kept_from, index = runs[closing][1], closing + 1
+    pieces.append(line[kept_from:])
+    return "".join(pieces)
 
 
 def _strip_quotes_and_code(body: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .comments import Comment
 from .errors import CommentFileError, display_path
+from .text import for_terminal
 
 
 @dataclass
@@ -95,7 +96,8 @@ def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError
         if comment.is_tally:
             if comment.reply_to:
                 problems.append(CommentFileError(
-                    comment.path, 1, f"a {comment.kind} cannot reply to a comment",
+                    comment.path, _line(comment, "reply-to"),
+                    f"a {comment.kind} cannot reply to a comment",
                     f"remove 'reply-to'; it is counted as a {comment.kind} of the essay",
                     fatal=False))
             (conversation.likes if comment.kind == "like" else conversation.reposts).append(comment)
@@ -106,8 +108,8 @@ def _thread(essay: str, comments: list[Comment], problems: list[CommentFileError
         if parent is None or parent.is_tally:
             comment.orphaned = True
             problems.append(CommentFileError(
-                comment.path, 1,
-                f"reply-to '{comment.reply_to}' is not a comment on essay '{essay}'",
+                comment.path, _line(comment, "reply-to"),
+                f"reply-to '{comment.reply_to}' is not a comment on essay '{for_terminal(essay)}'",
                 "fix the parent id; meanwhile it is shown as a top-level comment", fatal=False))
             continue
         comment.parent = parent
@@ -156,12 +158,17 @@ def _break_cycles(comments: list[Comment], problems: list[CommentFileError]) -> 
         ids = " → ".join(c.id for c in cycle)
         for member in cycle:
             problems.append(CommentFileError(
-                member.path, 1, f"reply cycle: {ids} → {cycle[0].id}",
+                member.path, _line(member, "reply-to"), f"reply cycle: {ids} → {cycle[0].id}",
                 "make one of these reply to a comment outside the cycle; "
                 "meanwhile the oldest is shown top level", fatal=False))
         oldest = min(cycle, key=lambda c: (c.date, c.id))
         oldest.parent = None
         oldest.orphaned = True
+
+
+def _line(comment: Comment, key: str) -> int:
+    """The line of a header key in the comment's file (1 when not read from a file)."""
+    return getattr(comment, "lines", {}).get(key, 1)
 
 
 def _set_depths(root: Comment) -> None:

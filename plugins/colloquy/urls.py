@@ -14,6 +14,7 @@ Templates see these URLs as `colloquy_urls` (e.g. `colloquy_urls.thread(slug, id
 from __future__ import annotations
 
 from string import Formatter
+from typing import Collection
 
 from .errors import SettingError
 
@@ -41,21 +42,23 @@ def _pattern(settings: dict, prefix: str) -> tuple[str | None, str | None]:
 class SiteUrls:
     """The site's URLs (relative to SITEURL, as Pelican's `article.url` is)."""
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict, pages: Collection[str] = ()):
         self._essay, problem = _pattern(settings, "ARTICLE")
         if problem:
             raise SettingError(problem)
         self._page, self._page_problem = _pattern(settings, "PAGE")
+        self.pages = frozenset(pages)  # slugs of the site's pages: their URLs are PAGE_URL's
 
-    def essay(self, slug: str, kind: str = "essay") -> str:
-        """The URL of an essay (or, with kind='page', a page) with a conversation."""
-        if kind == PAGE:
+    def essay(self, slug: str, kind: str | None = None) -> str:
+        """The URL of an essay (or, with kind='page' or a slug of `pages`, a page) with a
+        conversation."""
+        if kind == PAGE or (kind is None and slug in self.pages):
             if self._page is None:
                 raise SettingError(self._page_problem)
             return self._page.format(slug=slug)
         return self._essay.format(slug=slug)
 
-    def folder(self, slug: str, kind: str = "essay") -> str:
+    def folder(self, slug: str, kind: str | None = None) -> str:
         """Where the essay's conversation lives: its URL when that is a folder, else the
         URL without its extension ('a-slug.html' → 'a-slug/')."""
         url = self.essay(slug, kind)
@@ -64,17 +67,17 @@ class SiteUrls:
         head, _, last = url.rpartition("/")
         return f"{head}/{last.split('.')[0]}/" if head else f"{last.split('.')[0]}/"
 
-    def thread(self, slug: str, thread_id: str, kind: str = "essay") -> str:
+    def thread(self, slug: str, thread_id: str, kind: str | None = None) -> str:
         return f"{self.folder(slug, kind)}threads/{thread_id}/"
 
-    def essay_feed(self, slug: str, kind: str = "essay") -> str:
+    def essay_feed(self, slug: str, kind: str | None = None) -> str:
         """The feed of every comment on one essay."""
         return self.folder(slug, kind) + "comments.atom.xml"
 
-    def thread_feed(self, slug: str, thread_id: str, kind: str = "essay") -> str:
+    def thread_feed(self, slug: str, thread_id: str, kind: str | None = None) -> str:
         return self.thread(slug, thread_id, kind) + "feed.atom.xml"
 
-    def permalink(self, comment, max_depth: int, kind: str = "essay") -> str:
+    def permalink(self, comment, max_depth: int, kind: str | None = None) -> str:
         """Where a comment is shown: on its essay's page, or on its thread page when it
         is deeper than the essay page shows (COLLOQUY_MAX_DEPTH)."""
         page = (self.essay(comment.essay, kind) if comment.depth < max_depth

@@ -16,20 +16,17 @@ from email.utils import parsedate_to_datetime
 
 from .. import text
 from ..comments import is_http_url
-from ..errors import ColloquyError
+from ..errors import FileProblem
 
 
-class ImportFileError(ColloquyError):
+class ImportFileError(FileProblem):
     """An export cannot be read as it is. Raised before anything is written."""
 
-    def __init__(self, path, line: int | None, problem: str, fix: str):
-        self.path = str(path)
-        self.line = line
-        self.problem = problem
-        self.fix = fix
-        where = f"{self.path}:{line}" if line else self.path
-        # The problem may quote the export: never let it drive the author's terminal.
-        super().__init__(text.for_terminal(f"{where}: {problem}; {fix}"))
+    def __init__(self, path, line: int | None, problem: str, fix: str, fatal: bool = True):
+        super().__init__(str(path), line, problem, fix, fatal)
+        # The message may quote the export (or its file names): never let it drive the
+        # author's terminal.
+        self.args = (text.for_terminal(str(self)),)
 
 
 @dataclass

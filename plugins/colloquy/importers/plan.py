@@ -20,7 +20,6 @@ from .essays import Site
 from .items import EntryFile, Item, clean_website, make_id, short_hash
 from .report import Report
 
-
 CUT = "\n\n[…]"  # marks a body cut to the length cap
 
 
