@@ -53,6 +53,8 @@ class FakeSite:
     def settings(self, **overrides) -> dict:
         values = {"PATH": str(self.content), "OUTPUT_PATH": str(self.output), "SITEURL": "",
                   "SITENAME": "Test site", "COLLOQUY_SITE_DIR": str(self.root),
+                  "ARTICLE_URL": "essays/{slug}/", "ARTICLE_SAVE_AS": "essays/{slug}/index.html",
+                  "PAGE_URL": "{slug}/", "PAGE_SAVE_AS": "{slug}/index.html",
                   "COLLOQUY_MIN_FILL_SECONDS": 3}
         values.update(overrides)
         return values

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from colloquy import builds
-from colloquy.cli import load_site_settings, main
+from colloquy.cli import main
+from colloquy.config import load_site_settings
 from colloquy.moderation import Rebuilder
 from intake_support import SECRET, running_app, site_settings_file
 

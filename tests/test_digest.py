@@ -97,7 +97,7 @@ def test_weeks_follow_the_site_time_zone(built):
     w38 = built.html("digest/2026-w38/index.html").text_content()
     assert "Sunday evening in London" in w38 and "still Sunday in Berlin" not in w38
     w53 = built.html("digest/2026-w53/index.html").text_content()
-    for phrase in ("first Monday of the last week", "New year's day", "last second of the week"):
+    for phrase in ("first Monday of the last week", "New year’s day", "last second of the week"):
         assert phrase in w53
     assert "Too early" not in w53
     archive = built.html("digest/index.html")
@@ -471,6 +471,8 @@ def test_a_broken_frozen_file_is_reported_and_kept(built, caplog, change):
 def test_unfreezing_a_week_that_is_not_frozen_says_so(site, tmp_path, capsys):
     populate(site)
     conf = write_conf(site, tmp_path, COLLOQUY_DIGEST_NOW=NOW)
+    assert cli.main(["--settings", str(conf), "check"]) == 0    # commands only read
+    assert not (site.content / "digests").exists()
     assert cli.main(["--settings", str(conf), "digest", "unfreeze", "2026-W38"]) == 2
     assert "week 2026-W38 is not frozen" in capsys.readouterr().err
     assert cli.main(["--settings", str(conf), "digest", "unfreeze", "38"]) == 2
@@ -491,3 +493,46 @@ def test_hostile_note_text_is_cleaned_and_the_feed_stays_valid(site, caplog):
     assert texts(page, "//h1") == ["Caf\u00e9 week"]                     # NFC
     words = texts(page, "//div[@class='digest-author']/p")[0]
     assert words.startswith("Bell and NUL and escape[31m red, and \u00e9.")
+
+
+def test_links_follow_the_sites_url_settings(site):
+    populate(site)
+    site.build(COLLOQUY_DIGEST_NOW=NOW, ARTICLE_URL="{slug}.html", ARTICLE_SAVE_AS="{slug}.html")
+    page = site.html("digest/2026-w38/index.html")
+    first = page.xpath("//li[@class='digest-thread']")[0]
+    assert first.xpath("h3/a/@href") == ["https://essays.example/beta/threads/deep/",
+                                         "https://essays.example/beta.html"]
+    assert first.xpath(".//blockquote/footer/a/@href")[0] == "https://essays.example/beta.html#c-deep"
+    assert page.xpath("//ul[@class='digest-responses']/li/a[2]/@href") == [
+        "https://essays.example/beta.html"]
+    entry = site.feed("feeds/digest.atom.xml").entries[1]
+    assert 'href="https://essays.example/beta/threads/deep/"' in entry.content[0].value
+    assert (site.output / "beta/threads/deep/index.html").exists()
+
+
+def test_digest_pages_offer_the_digest_feed_first(built):
+    for name in ("digest/2026-w38/index.html", "digest/index.html"):
+        page = built.html(name)
+        first = page.xpath("//head/link[@rel='alternate']")[0]
+        assert first.get("href") == "https://essays.example/feeds/digest.atom.xml"
+        assert first.get("type") == "application/atom+xml"
+    labels = texts(built.html("digest/index.html"), "//p[@class='follow']/a")
+    assert labels == ["Atom feed", "RSS feed"]
+
+
+def test_excerpts_read_as_the_comment_pages_do(site):
+    populate(site)
+    site.comment("beta", "quoted", 'She said "slow is fine" -- and I\'m not sure... (\'really\') it is.',
+                 author="Wen", reply_to="deep", date="2026-09-18T10:00:00+02:00")
+    site.build(COLLOQUY_DIGEST_NOW=NOW)
+    essay = site.html("essays/beta/index.html")
+    digest = site.html("digest/2026-w38/index.html")
+    for comment_id in ("deep", "quoted"):
+        shown = " ".join(essay.xpath(f"//*[@id='c-{comment_id}']//div[contains(@class,'e-content')]"
+                                     )[0].text_content().split())
+        excerpt = [e for e in texts(digest, "//blockquote[@class='digest-excerpt']/p")
+                   + texts(digest, "//ul[@class='digest-voices']/li")
+                   if shown[:25] in e]
+        assert excerpt, (shown, comment_id)
+    assert "She said “slow is fine” – and I’m not sure… (‘really’) it is." in \
+        digest.text_content()

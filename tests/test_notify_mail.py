@@ -178,3 +178,44 @@ def test_a_response_from_another_site_says_so_with_its_address(fake):
     text, html = parts(mail)
     assert "a response from their own site: https://bo.example/reply" in text
     assert "https://bo.example/reply" in links_in(mail)
+
+
+def test_a_verified_webmention_is_mailed_to_the_author(fake):
+    from webmention_support import h_entry, reader_site, send, wait_for_status
+
+    port = free_port()
+    settings = fake.settings(**mail_settings(port, COLLOQUY_WEBMENTION_ALLOW_PRIVATE=True))
+    with smtp_server(port) as inbox, app_at(settings) as (base, _), reader_site() as reader:
+        target = f"{base}/essays/{ESSAY}/"
+        source = reader.page("/post", h_entry(target, text="A long answer, on my own site."))
+        answer = send(base, source, target)
+        assert answer.status_code == 201
+        assert wait_for_status(base, answer.headers["location"])["status"] == "verified"
+        [mail] = inbox.wait(AUTHOR)
+    text, _ = parts(mail)
+    assert "Rosa Quill" in text and "A long answer, on my own site." in text
+    assert f"a response from their own site: {source}" in text
+    assert any("/moderation/link/approve/" in link for link in links_in(mail))
+
+
+def test_a_trusted_sites_webmention_is_listed_as_published(fake):
+    from webmention_support import h_entry, reader_site, send, wait_for_status
+
+    port = free_port()
+    settings = fake.settings(**mail_settings(port, COLLOQUY_WEBMENTION_ALLOW_PRIVATE=True))
+    with smtp_server(port) as inbox, app_at(settings) as (base, _), reader_site() as reader:
+        target = f"{base}/essays/{ESSAY}/"
+        first = reader.page("/one", h_entry(target, text="The first answer."), named=True)
+        answer = send(base, first, target)
+        comment_id = wait_for_status(base, answer.headers["location"])["comment"]
+        inbox.wait(AUTHOR)
+        with Store(default_store_path(fake.settings())) as store:
+            from colloquy.moderation import publish
+            publish(store, fake.content / "comments", comment_id)
+        second = reader.page("/two", h_entry(target, text="Trusted, so at once."), named=True)
+        answer = send(base, second, target)
+        assert wait_for_status(base, answer.headers["location"])["moderation"] == "approved"
+        mail = inbox.wait(AUTHOR, 2)[1]
+    text, _ = parts(mail)
+    assert mail["Subject"] == "[Test site] 1 new comment published"
+    assert "Published without waiting" in text and "/moderation/link/" not in text

@@ -185,7 +185,7 @@ def test_a_returning_commenter_is_listed_as_published_and_confirms_only_once(fak
         mail = inbox.wait("author@essays.example", author_mails + 1)[-1]
     text, _ = parts(mail)
     assert mail["Subject"] == "[Test site] 1 new comment published"
-    assert "Published without waiting (returning commenters):" in text
+    assert "Published without waiting (returning commenters, trusted sites):" in text
     assert f"#c-{second}" in text and "/moderation/link/" not in text
 
 
@@ -226,3 +226,16 @@ def test_one_confirmation_a_week_per_address_confirms_every_comment(fake):
         notices = inbox.wait(ADA, 3)[1:]
     assert sorted(n["Subject"] for n in notices) == [
         "[Test site] Your comment on “first-essay” is published"] * 2
+
+
+def test_a_form_sent_again_keeps_the_ticked_box(fake):
+    with app_at(fake.settings(**mail_settings(free_port()))) as (base, _):
+        refused = httpx.post(f"{base}/intake/comments", data={
+            "essay": ESSAY, "author": "Ada", "body": "Tell me.", "email": ADA,
+            "notify": "yes", "token": "v1.1.x.y"})
+        assert refused.status_code == 403
+        [box] = page(refused).xpath("//form//input[@name='notify']")
+        assert box.get("checked") is not None and box.get("value") == "yes"
+        plain = httpx.post(f"{base}/intake/comments", data={
+            "essay": ESSAY, "author": "Ada", "body": "Tell me.", "token": "v1.1.x.y"})
+        assert not page(plain).xpath("//input[@name='notify']")

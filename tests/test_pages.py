@@ -156,3 +156,28 @@ def test_intake_pages_sit_in_the_sites_own_header_and_footer(fake):
     assert "token" not in message.lower()  # plain words, no jargon
     assert page.forms[0].fields["body"] == "Words."
 
+
+
+def test_colloquy_serve_itself_sends_the_headers_and_hides_dotfiles(fake):
+    from intake_support import free_port, serve_process
+
+    port = free_port()
+    process = serve_process(fake.settings_file(), port)
+    try:
+        page = httpx.get(f"http://127.0.0.1:{port}/essays/{ESSAY}/")
+        hidden = httpx.get(f"http://127.0.0.1:{port}/.git/config")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert page.status_code == 200 and hidden.status_code == 404
+    assert_security_headers(page)
+    assert "server" not in page.headers  # no version banner
+
+
+def test_favicon_falls_back_to_the_themes_svg(fake):
+    (fake.output / "theme" / "favicon.ico").unlink()
+    (fake.output / "theme" / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    with running_app(fake.settings()) as (base, _):
+        response = httpx.get(f"{base}/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from colloquy.cli import load_site_settings, main
+from colloquy.cli import main
+from colloquy.config import load_site_settings
 from intake_support import SECRET, running_app, site_settings_file
 
 CHROMIUM = Path("/usr/bin/chromium")

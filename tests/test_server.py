@@ -483,3 +483,33 @@ def test_an_essay_with_any_slug_pelican_allows_takes_comments(fake):
     assert lxml.html.fromstring(landed.text).get_element_by_id("comment-notice") is not None
     assert hidden.status_code == 404
     assert {row.essay for row in stored(fake).values()} == {slug}
+
+
+def test_the_sites_own_url_settings_place_essays_pages_and_threads(fake):
+    from intake_support import PAGE
+
+    settings = fake.settings(ARTICLE_URL="{slug}.html", ARTICLE_SAVE_AS="{slug}.html",
+                             COLLOQUY_CHECK_ORIGIN=False)
+    (fake.output / "plain-essay.html").write_text(PAGE.format(slug="plain-essay"))
+    (fake.output / "plain-essay" / "threads" / "t-1").mkdir(parents=True)
+    (fake.output / "plain-essay" / "threads" / "t-1" / "index.html").write_text(
+        PAGE.format(slug="plain-essay"))
+    (fake.output / "about").mkdir()
+    (fake.output / "about" / "index.html").write_text(PAGE.format(slug="about"))
+    (fake.output / "about" / "comments.atom.xml").write_text("<feed/>")  # it has a conversation
+    (fake.output / "tags").mkdir()  # a page without one takes no comments
+    (fake.output / "tags" / "index.html").write_text(PAGE.format(slug="tags"))
+    with running_app(settings) as (base, _):
+        for path, essay in (("/plain-essay.html", "plain-essay"),
+                            ("/plain-essay/threads/t-1/", "plain-essay"), ("/about/", "about")):
+            served = lxml.html.fromstring(httpx.get(base + path).text)
+            value = served.xpath("//input[@name='token']/@value")[0]
+            assert tokens.verify(SECRET.encode(), value, essay, 0, 60) >= 0
+        from_thread = post_form(base, essay="plain-essay", token=token("plain-essay"),
+                                headers={"referer": f"{base}/plain-essay/threads/t-1/"})
+        on_page = post_form(base, essay="about", token=token("about"), body="On a page.")
+        old_layout = post_json(base)  # essays/first-essay/ is not where essays live now
+        no_conversation = post_json(base, essay="tags", token=token("tags"))
+    assert from_thread.headers["location"].startswith("/plain-essay/threads/t-1/?comment=")
+    assert on_page.headers["location"].startswith("/about/?comment=")
+    assert old_layout.status_code == 404 and no_conversation.status_code == 404

@@ -192,10 +192,12 @@ def test_a_themed_404_page_and_a_favicon(talk):
     # Served at any path: every link and asset is absolute from the site's root.
     for href in [a.get("href") for a in page.cssselect("a, link")]:
         assert href.startswith(("#", f"{SITE}/")), href
-    icon = page.cssselect('link[rel="icon"]')[0].get("href")
-    assert icon == f"{SITE}/theme/favicon.svg"
+    icons = [link.get("href") for link in page.cssselect('link[rel="icon"]')]
+    assert icons == [f"{SITE}/theme/favicon.ico", f"{SITE}/theme/favicon.svg"]
     svg = (talk.output / "theme" / "favicon.svg").read_bytes()
     assert lxml.etree.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
+    ico = (talk.output / "theme" / "favicon.ico").read_bytes()  # also served as /favicon.ico
+    assert ico[:4] == b"\0\0\1\0" and ico[4] == 3  # an icon file holding three sizes
     assert talk.html("essays/slow/index.html").cssselect('link[rel="icon"]')
 
 
@@ -274,10 +276,13 @@ def test_the_reply_box_quotes_any_comment_as_short_plain_text(body):
 
     from colloquy import markup
     from colloquy.comments import Comment
+    from colloquy.urls import SiteUrls
     from conftest import REPO
 
     env = Environment(loader=FileSystemLoader(str(REPO / "theme" / "templates")), autoescape=True)
-    macros = env.get_template("_conversation.html").make_module({"SITEURL": SITE})
+    urls = SiteUrls({"ARTICLE_URL": "essays/{slug}/", "ARTICLE_SAVE_AS": "essays/{slug}/index.html"})
+    macros = env.get_template("_conversation.html").make_module({"SITEURL": SITE,
+                                                                 "colloquy_urls": urls})
     when = datetime(2026, 9, 2, 10, tzinfo=timezone.utc)
     comment = Comment(id="c1", essay="e", author='Ma"ra <b>', date=when, body=body,
                       html=markup.render(body), thread_id="c1")
@@ -311,3 +316,30 @@ def test_every_form_posts_to_the_configured_intake(site):
     for form in forms:
         assert form.get("action") == "https://talk.example/intake/comments"
         assert form.cssselect("textarea")[0].get("maxlength") == "500"
+
+
+def test_every_link_of_a_conversation_follows_the_site_s_article_urls(site):
+    site.essay("slow")
+    site.comment("slow", "a0", author="Ines")
+    site.comment("slow", "a1", author="Jonas", reply_to="a0", date="2026-09-02T11:00:00+00:00")
+    site.build(ARTICLE_URL="{slug}.html", ARTICLE_SAVE_AS="{slug}.html")
+    checked = 0
+    for page in ("slow.html", "slow/threads/a0/index.html"):
+        tree = site.html(page)
+        # Every link to a file of the site (the webmention endpoint is served, not built).
+        links = tree.cssselect("a[href], link[href]:not([rel=webmention])")
+        for href in {e.get("href") for e in links}:
+            if not href.startswith(f"{SITE}/"):
+                continue
+            path, _, anchor = href.removeprefix(f"{SITE}/").partition("#")
+            target = site.output / path
+            target = target / "index.html" if target.is_dir() or not path else target
+            assert target.exists(), (page, href)
+            if anchor:
+                assert lxml.html.fromstring(target.read_bytes()).cssselect(f"#{anchor}"), href
+            checked += 1
+    assert checked >= 10
+    feed = lxml.etree.parse(str(site.output / "feeds/essays.atom.xml")).getroot()
+    assert [link.get("href") for link in feed.iter("{http://www.w3.org/2005/Atom}link")
+            if link.get("rel") == "replies"] == [f"{SITE}/slow/comments.atom.xml",
+                                                 f"{SITE}/slow.html#conversation"]

@@ -104,7 +104,7 @@ def h_entry(target: str, kind: str = "in-reply-to", text: str = "I answered this
 
 
 def wait_for_status(base: str, location: str, settled=("verified", "refused", "deleted"),
-                    timeout: float = 15.0) -> dict:
+                    timeout: float = 60.0) -> dict:
     """GET the status URL until the webmention leaves the queue."""
     from urllib.parse import urlsplit
 

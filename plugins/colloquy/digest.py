@@ -10,6 +10,7 @@ archive.py freezes a week once it is published, digest_pages.py writes it. docs/
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -38,7 +39,7 @@ class Featured:
 
     @property
     def excerpt(self) -> str:
-        return _words(self.comment.excerpt, self.words, self.comment.excerpt_cut)
+        return typeset(_words(self.comment.excerpt, self.words, self.comment.excerpt_cut))
 
 
 class ThreadLink(NamedTuple):
@@ -254,6 +255,22 @@ def _threads(records, by_slug, by_id) -> list[ThreadDigest]:
         latest[id(thread)] = max(r.date for r in new).timestamp()
     threads.sort(key=lambda t: (-t.score, -latest[id(t)], t.essay.slug, t.root.id))
     return threads
+
+
+# An excerpt is plain text (the records keep no HTML), so the smart punctuation the comment
+# pages get from cmark is given here: the same comment reads the same in both places.
+_OPENS_AFTER = r"(?:^|(?<=[\s(\[{\u2014\u2013/]))"
+_PUNCTUATION = [(re.compile(r"---"), "\u2014"), (re.compile(r"--"), "\u2013"),
+                (re.compile(r"\.\.\."), "\u2026"),
+                (re.compile(_OPENS_AFTER + '"'), "\u201c"), (re.compile('"'), "\u201d"),
+                (re.compile(_OPENS_AFTER + "'"), "\u2018"), (re.compile("'"), "\u2019")]
+
+
+def typeset(text: str) -> str:
+    """Curly quotes, dashes and ellipses in plain text, as cmark's smart punctuation."""
+    for pattern, replacement in _PUNCTUATION:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _words(text: str, limit: int, cut: bool = False) -> str:

@@ -118,7 +118,8 @@ def write_pages(weeks: list[WeekDigest], get_template, context: dict, writer, ou
         id=info.tag(f"digest/{week.slug}"), title=f"{week.title} ({week.span})",
         link=info.url(week.url), published=week.published.astimezone(timezone.utc),
         updated=week.updated.astimezone(timezone.utc), author=info.author,
-        content_html=body.render(week=week, base=info.site_url, in_feed=True))
+        content_html=body.render(week=week, base=info.site_url, in_feed=True,
+                                 colloquy_urls=context["colloquy_urls"]))
         for week in in_feed]
     atom_bytes, rss_bytes = feeds.atom_and_rss(
         info, feed_id=info.tag("feeds/digest"), title=f"{info.site_name}: weekly digest",

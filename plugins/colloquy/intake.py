@@ -12,16 +12,17 @@ import logging
 import os
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 from . import guards, settings as colloquy_settings, tokens
 from .errors import SettingError
 from .pages import Shell
 from .store import Limits, Store, default_store_path, site_path
-from .urls import SiteUrls
+from .urls import PAGE, SiteUrls
 from .writer import Writer
 
 logger = logging.getLogger("colloquy.intake")
+LAYOUT = {"ARTICLE_URL": "essays/{slug}/", "ARTICLE_SAVE_AS": "essays/{slug}/index.html",
+          "PAGE_URL": "{slug}/", "PAGE_SAVE_AS": "{slug}/index.html"}
 
 
 class Intake:
@@ -66,7 +67,10 @@ class Intake:
                              rate_window=float(self.cfg["COLLOQUY_RATE_WINDOW"]),
                              duplicate_window=float(self.cfg["COLLOQUY_DUPLICATE_WINDOW"]),
                              auto_approve_after=int(self.cfg["COLLOQUY_AUTO_APPROVE_AFTER"]))
-        self.index = SiteIndex(self.output, self.comments_root, _site_urls(settings))
+        # An ARTICLE_URL it cannot honour is refused here, as the build refuses it; a
+        # settings dict made by hand (not by read_settings) gets this site's layout.
+        self.urls = SiteUrls({**LAYOUT, **settings})
+        self.index = SiteIndex(self.output, self.comments_root, self.urls)
         self.shell = Shell(self.output)
         self.author_name = str(settings.get("AUTHOR") or "")
         self.store = Store(default_store_path(settings))
@@ -113,20 +117,12 @@ def check_numbers(cfg: dict) -> None:
                                "e.g. ['127.0.0.1']")
 
 
-def _site_urls(settings: dict) -> SiteUrls | None:
-    """The site's URLs, to find pages with conversations; None when the settings are not
-    a site's the build would accept (the intake still serves essays)."""
-    try:
-        return SiteUrls(settings)
-    except SettingError:
-        return None
-
-
 class SiteIndex:
     """Which essays and comment ids exist, re-read when their folders change.
 
-    Essays are the built pages (OUTPUT_PATH/essays/<slug>/index.html): exactly what
-    readers can see and answer. Comment ids are the file names in content/comments/<slug>/.
+    Essays are the built pages, found where the site's URL settings put them
+    (urls.SiteUrls: `essays/<slug>/index.html` here), and pages that show a conversation
+    (their comments feed is built): exactly what readers can see and answer. Comment ids are the file names in content/comments/<slug>/.
     A folder is listed again only when its modification time changes; a name found in the
     cache is trusted for FRESH seconds without even a stat(), a name not found always
     re-checks the folder (so a new essay or approval counts at once).
@@ -135,9 +131,9 @@ class SiteIndex:
     FRESH = 1.0
 
     def __init__(self, output: Path, comments_root: Path, urls: SiteUrls | None = None):
-        self.essays_dir = output / "essays"
+        self.output = output
         self.comments_root = comments_root
-        self.urls = urls  # where pages with conversations are (None: essays only)
+        self.urls = urls or SiteUrls(LAYOUT)
         self._folders: dict[Path, tuple[float, int, set[str]]] = {}
 
     def _names(self, folder: Path, list_names, known: str) -> bool:
@@ -155,28 +151,30 @@ class SiteIndex:
         return known in names
 
     def has_essay(self, slug: str) -> bool:
-        return self._names(self.essays_dir, lambda folder: {
-            p.name for p in folder.iterdir() if (p / "index.html").is_file()}, slug) \
-            or self.page_path(slug) is not None
+        return self._built(slug) is not None
 
-    def page_path(self, slug: str) -> str | None:
-        """The path of a Pelican page that shows a conversation (its comments feed is
-        built: docs/comments.md, conversations on pages), or None."""
-        if self.urls is None or not slug:
-            return None
+    def url_of(self, slug: str) -> str | None:
+        """The path of the built essay (or page) with this slug, e.g. '/essays/a-slug/'."""
+        found = self._built(slug)
+        return "/" + self.urls.essay(slug, found) if found else None
+
+    def folder_of(self, slug: str) -> str | None:
+        """Where its thread pages live, e.g. '/essays/a-slug/' ('/a-slug/' for 'a-slug.html')."""
+        found = self._built(slug)
+        return "/" + self.urls.folder(slug, found) if found else None
+
+    def _built(self, slug: str) -> str | None:
+        """'essay' when the essay's page is built, 'page' when a Pelican page with this
+        slug shows a conversation (its comments feed is built: docs/comments.md), else
+        None. A stat() or two."""
+        url = self.urls.essay(slug)
+        if (self.output / (url + "index.html" if url.endswith("/") else url)).is_file():
+            return "essay"
         try:
-            folder = self.urls.folder(slug, "page")
+            folder = self.urls.folder(slug, PAGE)
         except SettingError:  # a PAGE_URL comments cannot follow: no page conversations
             return None
-        if not (self.essays_dir.parent / folder / "comments.atom.xml").is_file():
-            return None
-        return "/" + quote(self.urls.essay(slug, "page"))
-
-    def path_of(self, slug: str) -> str:
-        """Where the conversation is read: the essay's page, or the page's."""
-        if (self.essays_dir / slug / "index.html").is_file():
-            return f"/essays/{quote(slug)}/"
-        return self.page_path(slug) or f"/essays/{quote(slug)}/"
+        return PAGE if (self.output / folder / "comments.atom.xml").is_file() else None
 
     def has_comment(self, essay: str, comment_id: str) -> bool:
         return self._names(self.comments_root / essay,

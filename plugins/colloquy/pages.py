@@ -24,7 +24,7 @@ import html
 import os
 import re
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from jinja2 import Environment
 from starlette.responses import Response
@@ -36,7 +36,6 @@ from .headers import FEED_CSP
 from .webmention import endpoint as webmention_endpoint
 
 # The hidden field naming the essay in a built page's reply form (see _reply_form.html).
-FORM_ESSAY_RE = re.compile(r'<input type="hidden" name="essay" value="([^"]*)"')
 
 NOTICE_MARK = "<!--colloquy:notice-->"
 PAGE_NOTICE_ID = "comment-notice"
@@ -46,8 +45,14 @@ NOTICES = {
     "published": "Thank you: your comment is published. It appears on this page when the "
                  "site has been rebuilt, usually within a minute.",
 }
+ESSAY_FIELD_RE = re.compile(r'name="essay" value="([^"]*)"')
+FORM_RE = re.compile(r'(name="essay" value="([^"]*)"[^<]*>(?:\s*<input[^>]*>)*?'
+                     r'\s*<input[^>]*?value=")' + re.escape(tokens.PLACEHOLDER) + '"')
 FEED_TYPES = {".atom.xml": "application/atom+xml", ".rss.xml": "application/rss+xml"}
-FAVICONS = ("theme/favicon.ico", "theme/images/favicon.ico", "theme/img/favicon.ico")
+# What /favicon.ico serves when the site root has none (browsers ask for it on every page
+# that names no icon, and feed readers always): the theme's, the SVG one included.
+FAVICONS = ("theme/favicon.ico", "theme/images/favicon.ico", "theme/img/favicon.ico",
+            "theme/favicon.svg")
 
 
 class SitePages(StaticFiles):
@@ -80,17 +85,30 @@ class SitePages(StaticFiles):
         if not name.endswith(".html"):
             return super().file_response(full_path, stat_result, scope, status_code)
         page = Path(full_path).read_text(encoding="utf-8", errors="replace")
-        essay = essay_of(scope.get("path", "")) or form_essay(page)
-        marker = f'value="{tokens.PLACEHOLDER}"'
-        if marker in page:
-            page = page.replace(marker, f'value="{tokens.issue(self.intake.secret, essay)}"')
+        secret = self.intake.secret
+        page = sign_forms(page, secret)
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        state = tokens.read_mark(self.intake.secret, query.get("comment", [""])[0], essay)
+        first = ESSAY_FIELD_RE.search(page)
+        state = first and tokens.read_mark(secret, query.get("comment", [""])[0],
+                                           html.unescape(first[1]))
         if state and NOTICE_MARK in page:
             page = page.replace(NOTICE_MARK, notice_html(state), 1)
         return Response(page, status_code=status_code, media_type="text/html",
                         headers={"cache-control": "no-store",
                                  "link": webmention_endpoint.link_header(self.intake)})
+
+
+def sign_forms(page: str, secret: bytes) -> str:
+    """A fresh token for each form's placeholder, signed for the essay the form names in
+    its hidden `essay` field (just before the token), whatever URL put the page here."""
+    page = FORM_RE.sub(lambda m: m[1] + tokens.issue(secret, html.unescape(m[2])) + '"',
+                       page)
+    marker = f'value="{tokens.PLACEHOLDER}"'
+    if marker in page:  # a form laid out otherwise: the page's first essay field
+        first = ESSAY_FIELD_RE.search(page)
+        essay = html.unescape(first[1]) if first else ""
+        page = page.replace(marker, f'value="{tokens.issue(secret, essay)}"')
+    return page
 
 
 def feed_media_type(scope, feed_type: str) -> str:
@@ -101,21 +119,6 @@ def feed_media_type(scope, feed_type: str) -> str:
             accept = value.decode("latin-1").lower()
     wants_page = "text/html" in accept and feed_type not in accept
     return "application/xml; charset=utf-8" if wants_page else f"{feed_type}; charset=utf-8"
-
-
-def essay_of(path: str) -> str:
-    parts = path.strip("/").split("/")
-    if len(parts) >= 2 and parts[0] == "essays" and is_essay_name(parts[1]):
-        return parts[1]
-    return ""
-
-
-def form_essay(page: str) -> str:
-    """The essay (or page) a page's reply form names: pages with conversations are not
-    under essays/, and their URLs follow PAGE_URL."""
-    match = FORM_ESSAY_RE.search(page)
-    essay = html.unescape(match.group(1)) if match else ""
-    return essay if is_essay_name(essay) else ""
 
 
 def notice_html(state: str) -> str:
@@ -147,6 +150,7 @@ BODY = _jinja.from_string("""
        <input id="c-website" name="website" type="url" maxlength="300" value="{{ form.website }}"></p>
     <p><label for="c-email">E-mail <span class="optional">(optional, never shown)</span></label>
        <input id="c-email" name="email" type="email" maxlength="254" value="{{ form.email }}"></p>
+    {% if form.notify %}<p class="notify-optin"><label for="c-notify"><input id="c-notify" name="notify" type="checkbox" value="yes" checked> E-mail me when someone replies</label></p>{% endif %}
     <p><label for="c-body">{% if form.reply_to %}Your reply{% else %}Your comment{% endif %}</label>
        <textarea id="c-body" name="body" required rows="8" maxlength="{{ max_body }}">{{ form.body }}</textarea></p>
     <p class="hint">Markdown works: *emphasis*, **strong**, [a link](https://…), &gt; a quote, `code`. HTML tags are removed: put code in `backticks`.</p>
@@ -162,7 +166,7 @@ FALLBACK_SHELL = ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"
                   "</head>\n<body>\n<main id=\"main\"></main>\n</body>\n</html>\n")
 MAIN_RE = re.compile(r"(<main\b[^>]*>)(.*)(</main>)", re.DOTALL | re.IGNORECASE)
 TITLE_RE = re.compile(r"(<title>)(.*?)(</title>)", re.DOTALL | re.IGNORECASE)
-FORM_FIELDS = ("essay", "reply_to", "author", "website", "email", "body")
+FORM_FIELDS = ("essay", "reply_to", "author", "website", "email", "body", "notify")
 
 
 class Shell:
@@ -207,14 +211,14 @@ def intake_page(intake, status: int, problems: list[str], fields: dict, title: s
     essay = essay if isinstance(essay, str) and is_essay_name(essay) else ""
     form = {name: str(fields.get(name, ""))[:20000] for name in FORM_FIELDS}
     form["essay"] = essay
-    known = essay and intake.index.has_essay(essay)
+    page_url = intake.index.url_of(essay) if essay else None
     content = BODY.render(
         title=title, problems=problems, lead="Please fix these and send it again:",
-        form=form if known and fields.get("body") is not None else None,
+        form=form if page_url and fields.get("body") is not None else None,
         action=f"{intake.intake_url}/comments", token=tokens.issue(intake.secret, essay),
         max_name=intake.cfg["COLLOQUY_MAX_NAME_CHARS"],
         max_body=intake.cfg["COLLOQUY_MAX_BODY_CHARS"],
-        back=intake.index.path_of(essay) if known else "/")
+        back=quote(page_url) if page_url else "/")
     html = intake.shell.render(title, intake.settings.get("SITENAME", ""), content)
     all_headers = {"cache-control": "no-store"}
     all_headers.update(headers or {})

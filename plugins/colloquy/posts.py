@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import re
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -151,7 +151,8 @@ async def multipart_pairs(headers: Headers, body: bytes) -> list[tuple[str, str]
 def back_to(request: Request, intake, essay: str, state: str) -> str:
     """The page the form was on (from Referer, if it is one of this site's essay pages),
     with the signed mark that shows the notice there."""
-    page = intake.index.path_of(essay)
+    page = intake.index.url_of(essay) or "/"
+    folder = intake.index.folder_of(essay) or page
     referer = request.headers.get("referer", "")
     if referer:
         try:
@@ -160,10 +161,12 @@ def back_to(request: Request, intake, essay: str, state: str) -> str:
         except (ValueError, UnicodeDecodeError):
             parts = path = None
         host = request.headers.get("host", "")
-        if (parts and (not parts.netloc or parts.netloc == host) and path.startswith(page)
-                and (path == page or THREAD_RE.fullmatch(path[len(page):]))):
+        if (parts and (not parts.netloc or parts.netloc == host)
+                and (path == page or (path.startswith(folder)
+                                      and THREAD_RE.fullmatch(path[len(folder):])))):
             page = path
-    return f"{page}?comment={tokens.mark(intake.secret, essay, state)}#{PAGE_NOTICE_ID}"
+    return (f"{quote(page)}?comment={tokens.mark(intake.secret, essay, state)}"
+            f"#{PAGE_NOTICE_ID}")
 
 
 async def post_comment(request: Request) -> Response:

@@ -49,8 +49,7 @@ def load_site(settings: dict) -> SiteData:
     now = site_now(colloquy, tz)
     entries = site_entries(settings)
     essays, unpublished = _essays(entries.values(), tz)
-    comments_root = Path(settings["PATH"]) / colloquy["COLLOQUY_COMMENTS_DIR"]
-    comments, problems = load_comments(comments_root)
+    comments, problems = load_comments(colloquy_settings.comments_root(settings))
     conversations, thread_problems = build_conversations(comments, set(entries))
     problems += thread_problems
     urls = SiteUrls(settings, pages=[s for s, e in entries.items() if e.kind == "page"])

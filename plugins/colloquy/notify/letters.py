@@ -223,7 +223,7 @@ Reject:  {{ actions[i.id][1] }}
 ----------------------------------------------------------------------
 {% endfor %}
 {% if auto %}
-Published without waiting (returning commenters):
+Published without waiting (returning commenters, trusted sites):
 {% for i in auto %}
 - {{ i.author }} on “{{ i.essay_title }}”: {{ i.url }}
 {% endfor %}
@@ -286,7 +286,7 @@ HTMLS = {
 <p><a href="{{ actions[i.id][0] }}">Approve</a> · <a href="{{ actions[i.id][1] }}">Reject</a></p>
 <hr>
 {% endfor %}
-{% if auto %}<p>Published without waiting (returning commenters):</p><ul>
+{% if auto %}<p>Published without waiting (returning commenters, trusted sites):</p><ul>
 {% for i in auto %}<li><a href="{{ i.url }}">{{ i.author }} on {{ i.essay_title }}</a></li>{% endfor %}
 </ul>{% endif %}
 <p style="color:#555">Each link opens a page with a button; it works once and for a limited time.

@@ -10,6 +10,7 @@ one address. Non-ASCII is encoded per RFC 2047 / RFC 6532 by the email package i
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from email import policy
 from email.headerregistry import Address
@@ -17,6 +18,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ..text import clean, clean_line
+
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 
 
 class BadAddress(ValueError):
@@ -28,8 +31,12 @@ def address(addr_spec: str, name: str = "") -> Address:
     spec = clean_line(addr_spec or "")
     if spec.count("@") != 1 or any(ch in spec for ch in " <>,;:\"()[]\\"):
         raise BadAddress(f"{spec!r} is not a single e-mail address")
+    # A name with RFC 5322 specials must be quoted, and the email package can lose the
+    # quotes when it folds a long header, turning 'A: b@c' into a group and an address
+    # (found by Hypothesis). A name of plain words folds safely: specials become spaces.
+    plain = clean_line(_SPECIALS.sub(" ", clean_line(name)))[:120]
     try:
-        return Address(display_name=clean_line(name)[:120], addr_spec=spec)
+        return Address(display_name=plain, addr_spec=spec)
     except (ValueError, IndexError) as exc:
         raise BadAddress(f"{spec!r} is not a single e-mail address: {exc}") from None
 

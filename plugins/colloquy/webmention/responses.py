@@ -95,7 +95,9 @@ def accept(store: Store, job, entry: Entry, reply_to: str, cfg: dict, now: float
             (cfg["COLLOQUY_WEBMENTION_TRUST_DOMAINS"] and trusted_host(store, job.source_host))
             or (cfg["COLLOQUY_WEBMENTION_PUBLISH_TALLIES"] and kind in TALLIES)):
         action = "publish"
-    if action == "pending":  # the author hears of it, like of a new comment (colloquy.notify)
+    if action in ("pending", "publish"):  # the author hears of it, like of a new comment
+        # (colloquy.notify; one published at once is listed as such, as a returning
+        # commenter's is)
         notify.pending_added(store, comment.id)
     return Outcome(comment.id, action, kind)
 
