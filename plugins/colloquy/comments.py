@@ -129,7 +129,7 @@ def read_comment(path: str | Path, essay: str | None = None
     raw_lines = text.split("\n")
     problems = [_unclean_warning(path, number, raw_lines[number - 1])
                 for number in unclean_lines(text)]
-    lines = [clean(line) for line in raw_lines]
+    lines = [clean(line) for line in raw_lines] if problems else raw_lines
     header, body_start, header_problems = read_header(lines, path)
     problems += header_problems
     comment = _comment(header, lines, body_start, path, essay or path.parent.name,
