@@ -10,22 +10,17 @@ import pytest
 
 from colloquy import tokens
 from colloquy.store import Store, default_store_path
-from intake_support import SECRET, FakeSite
-from notify_support import (AUTHOR, app_at, form_of, free_port, links_in, mail_settings,
-                            page, parts, post_comment, smtp_server)
+from intake_support import FakeSite
+from notify_support import (AUTHOR, ESSAY, PARENT, app_at, form_of, free_port, links_in,
+                            mail_settings, page, parts, post_comment, site_with_a_comment,
+                            smtp_server)
 
-ESSAY = "first-essay"
-PARENT = "20260902-100000-abcdef"
 HOSTILE = "Look <script>alert(1)</script> **here** [x](javascript:alert(2))"
 
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch) -> FakeSite:
-    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
-    monkeypatch.delenv("COLLOQUY_ENV", raising=False)
-    site = FakeSite(tmp_path / "site")
-    site.add_comment(ESSAY, PARENT, author="First Reader")
-    return site
+    return site_with_a_comment(tmp_path, monkeypatch)
 
 
 def status(fake, comment_id) -> str:
