@@ -164,7 +164,7 @@ def test_a_response_from_another_site_says_so_with_its_address(fake):
     port = free_port()
     with smtp_server(port) as inbox, app_at(fake.settings(**mail_settings(port))) as (base, _):
         with Store(default_store_path(fake.settings())) as store, store.transaction():
-            store._insert(Comment(id="webmention-1", essay=ESSAY, author="Bo", kind="response",
+            store.insert(Comment(id="webmention-1", essay=ESSAY, author="Bo", kind="response",
                                   url="https://bo.example/reply", body="My answer, on my site.",
                                   date=datetime(2026, 9, 3, tzinfo=timezone.utc),
                                   source="webmention", source_id="1"), None, None, None)
