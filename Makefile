@@ -7,7 +7,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup html clean benchmark
+.PHONY: run test setup html publish clean benchmark
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: setup
 
 html: setup
 	$(BIN)/pelican -s pelicanconf.py
+
+# The published site: built into a fresh folder and swapped in only if the build succeeds.
+publish: setup
+	$(BIN)/colloquy --settings publishconf.py build
 
 test: setup
 	scripts/ensure-chromium
