@@ -73,16 +73,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(settings: dict):
-    """create_app(settings) on uvicorn in a thread, on a real loopback socket."""
+def running_app(settings: dict, siteurl: str | None = None, own_siteurl: bool = False):
+    """create_app(settings) on uvicorn in a thread, on a real loopback socket. With
+    `own_siteurl`, SITEURL is the server's own address (or `siteurl` when given)."""
     import uvicorn
 
     from colloquy.server import LIMITS, create_app
 
-    app = create_app(settings)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    if own_siteurl:
+        settings = {**settings, "SITEURL": siteurl or base}
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False,
                                            access_log=False, **LIMITS))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -93,7 +96,7 @@ def running_app(settings: dict):
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}", app
+        yield base, app
     finally:
         server.should_exit = True
         thread.join(timeout=10)

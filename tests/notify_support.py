@@ -14,7 +14,20 @@ import httpx
 import lxml.html
 
 from colloquy import tokens
-from intake_support import SECRET
+from intake_support import SECRET, FakeSite, running_app
+
+ESSAY = "first-essay"
+PARENT = "20260902-100000-abcdef"
+
+
+def site_with_a_comment(tmp_path, monkeypatch) -> FakeSite:
+    """A built site in development mode with one published comment to answer."""
+    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
+    monkeypatch.delenv("COLLOQUY_ENV", raising=False)
+    site = FakeSite(tmp_path / "site")
+    site.add_comment(ESSAY, PARENT, author="First Reader")
+    return site
+
 
 
 class Inbox:
@@ -79,32 +92,9 @@ def mail_settings(smtp_port: int, **overrides) -> dict:
     return values
 
 
-@contextmanager
 def app_at(settings: dict, siteurl: str | None = None):
     """create_app on uvicorn in a thread, SITEURL set to its own address (or `siteurl`)."""
-    import uvicorn
-
-    from colloquy.server import create_app
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    app = create_app({**settings, "SITEURL": siteurl or base})
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False,
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    try:
-        yield base, app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    return running_app(settings, siteurl, own_siteurl=True)
 
 
 def post_comment(base: str, essay: str, body: str, author: str = "Ada", **extra) -> str:

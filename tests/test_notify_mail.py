@@ -10,22 +10,17 @@ import pytest
 
 from colloquy import tokens
 from colloquy.store import Store, default_store_path
-from intake_support import SECRET, FakeSite
-from notify_support import (AUTHOR, app_at, form_of, free_port, links_in, mail_settings,
-                            page, parts, post_comment, smtp_server)
+from intake_support import FakeSite
+from notify_support import (AUTHOR, ESSAY, PARENT, app_at, form_of, free_port, links_in,
+                            mail_settings, page, parts, post_comment, site_with_a_comment,
+                            smtp_server)
 
-ESSAY = "first-essay"
-PARENT = "20260902-100000-abcdef"
 HOSTILE = "Look <script>alert(1)</script> **here** [x](javascript:alert(2))"
 
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch) -> FakeSite:
-    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
-    monkeypatch.delenv("COLLOQUY_ENV", raising=False)
-    site = FakeSite(tmp_path / "site")
-    site.add_comment(ESSAY, PARENT, author="First Reader")
-    return site
+    return site_with_a_comment(tmp_path, monkeypatch)
 
 
 def status(fake, comment_id) -> str:
@@ -169,7 +164,7 @@ def test_a_response_from_another_site_says_so_with_its_address(fake):
     port = free_port()
     with smtp_server(port) as inbox, app_at(fake.settings(**mail_settings(port))) as (base, _):
         with Store(default_store_path(fake.settings())) as store, store.transaction():
-            store._insert(Comment(id="webmention-1", essay=ESSAY, author="Bo", kind="response",
+            store.insert(Comment(id="webmention-1", essay=ESSAY, author="Bo", kind="response",
                                   url="https://bo.example/reply", body="My answer, on my site.",
                                   date=datetime(2026, 9, 3, tzinfo=timezone.utc),
                                   source="webmention", source_id="1"), None, None, None)

@@ -11,21 +11,16 @@ import pytest
 from colloquy.cli import main
 from colloquy.store import Store, default_store_path
 from intake_support import SECRET, FakeSite
-from notify_support import (app_at, form_of, free_port, links_in, mail_settings, page, parts,
-                            post_comment, smtp_server)
+from notify_support import (ESSAY, PARENT, app_at, form_of, free_port, links_in,
+                            mail_settings, page, parts, post_comment, site_with_a_comment,
+                            smtp_server)
 
-ESSAY = "first-essay"
-PARENT = "20260902-100000-abcdef"
 ADA = "ada@readers.example"
 
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch) -> FakeSite:
-    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
-    monkeypatch.delenv("COLLOQUY_ENV", raising=False)
-    site = FakeSite(tmp_path / "site")
-    site.add_comment(ESSAY, PARENT, author="First Reader")
-    return site
+    return site_with_a_comment(tmp_path, monkeypatch)
 
 
 def approve(conf, *ids) -> None:

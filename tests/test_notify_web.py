@@ -13,21 +13,16 @@ import pytest
 from colloquy.cli import main
 from colloquy.comments import Comment
 from colloquy.store import Store, default_store_path
-from intake_support import SECRET, FakeSite
-from notify_support import app_at, free_port, mail_settings, page
+from intake_support import FakeSite
+from notify_support import (ESSAY, PARENT, app_at, free_port, mail_settings, page,
+                            site_with_a_comment)
 
-ESSAY = "first-essay"
-PARENT = "20260902-100000-abcdef"
 PASSWORD = "a long moderator password"
 
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch) -> FakeSite:
-    monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
-    monkeypatch.delenv("COLLOQUY_ENV", raising=False)
-    site = FakeSite(tmp_path / "site")
-    site.add_comment(ESSAY, PARENT, author="First Reader")
-    return site
+    return site_with_a_comment(tmp_path, monkeypatch)
 
 
 def set_password(fake, monkeypatch, password=PASSWORD, **settings) -> int:

@@ -128,7 +128,7 @@ def test_writer_answers_only_after_commit_and_isolates_failures(store, tmp_path)
     writer = Writer(store)
 
     def insert(n):
-        return lambda s: s._insert(imported(source_id=str(n)), None, None, None)
+        return lambda s: s.insert(imported(source_id=str(n)), None, None, None)
 
     def fail(s):
         raise ValueError("this one only")

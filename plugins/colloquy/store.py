@@ -209,13 +209,15 @@ class Store:
         unless `notify_author` asks for it.
         """
         with self.transaction():
-            added = self._insert(comment, email, ip, created)
+            added = self.insert(comment, email, ip, created)
             if added and notify_author:
                 notify.pending_added(self, comment.id)
             return added
 
-    def _insert(self, comment: Comment, email, ip, created: float | None,
-                status: str = "pending") -> bool:
+    def insert(self, comment: Comment, email, ip, created: float | None,
+               status: str = "pending") -> bool:
+        """Add one comment row inside the caller's transaction; False, adding nothing,
+        when its id or its (source, source_id) is taken."""
         created = datetime.now(timezone.utc).timestamp() if created is None else created
         date = comment.date if comment.date.tzinfo else comment.date.replace(tzinfo=timezone.utc)
         cursor = self.conn.execute(
@@ -260,7 +262,7 @@ class Store:
             comment = Comment(id=new_comment_id(when), essay=sub.essay, author=sub.author,
                               date=when, body=sub.body, reply_to=sub.reply_to,
                               website=sub.website, source="web")
-            if self._insert(comment, sub.email, sub.ip, now):
+            if self.insert(comment, sub.email, sub.ip, now):
                 notify.pending_added(self, comment.id, subscribe=sub.notify)
                 return comment.id, auto
         raise RuntimeError("could not find a free comment id")

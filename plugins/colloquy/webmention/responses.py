@@ -104,16 +104,7 @@ def accept(store: Store, job, entry: Entry, reply_to: str, cfg: dict, now: float
 
 def _insert(store: Store, comment: Comment, now: float) -> None:
     for _ in range(20):  # ids share a second: retry on the rare 24-bit collision
-        cursor = store.conn.execute(
-            "INSERT INTO comments (id, essay, reply_to, author, website, body, body_hash, "
-            "kind, url, source, source_id, extra, date, created, status) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'webmention', ?, ?, ?, ?, 'pending') "
-            "ON CONFLICT (id) DO NOTHING",
-            (comment.id, comment.essay, comment.reply_to, comment.author, comment.website,
-             comment.body, store.body_hash(comment.essay, comment.body), comment.kind,
-             comment.url, comment.source_id, json.dumps(comment.extra), comment.date.isoformat(),
-             now))
-        if cursor.rowcount == 1:
+        if store.insert(comment, None, None, now):
             return
         comment.id = new_comment_id(comment.date)
     raise RuntimeError("could not find a free comment id")
