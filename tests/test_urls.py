@@ -54,3 +54,22 @@ def test_page_urls_are_refused_only_when_a_page_needs_one():
     assert urls.thread("slow", "a0") == "essays/slow/threads/a0/"
     with pytest.raises(SettingError, match="PAGE_URL"):
         urls.essay("about", kind="page")
+
+
+@pytest.mark.parametrize("url, save_as, essay, thread", [
+    ("essays/{slug}/", "essays/{slug}/index.html", "/essays/slow/", "/essays/slow/threads/a0/"),
+    ("posts/{slug}/", "posts/{slug}/index.html", "/posts/slow/", "/posts/slow/threads/a0/"),
+    ("{slug}.html", "{slug}.html", "/slow.html", "/slow/threads/a0/"),
+])
+def test_a_url_path_names_its_essay_and_thread(url, save_as, essay, thread):
+    urls = SiteUrls({"ARTICLE_URL": url, "ARTICLE_SAVE_AS": save_as})
+    assert "/" + urls.essay("slow") == essay and "/" + urls.thread("slow", "a0") == thread
+    assert urls.locate(essay) == ("slow", "")
+    assert urls.locate(thread) == ("slow", "a0")
+    assert urls.locate(thread + "index.html") == ("slow", "a0")
+    if essay.endswith("/"):
+        assert urls.locate(essay + "index.html") == ("slow", "")
+    assert urls.saved_as("slow") == save_as.format(slug="slow")
+    for elsewhere in ("/", "/feeds/essays.atom.xml", "/tag/slow/", "/a/b/c/",
+                      essay + "threads/", thread + "more/"):
+        assert urls.locate(elsewhere) is None, elsewhere

@@ -41,14 +41,11 @@ class EssayRef:
     followup_of: "FollowupLink | None" = None
     followups: list = field(default_factory=list)
 
-    @property
-    def url(self) -> str:
-        return f"essays/{self.slug}/"
-
 
 @dataclass(frozen=True)
 class FollowupLink:
-    """Essay `slug` follows up essay `target_slug` (and one of its threads, if named)."""
+    """Essay `slug` follows up essay `target_slug` (and one of its threads, if named).
+    Templates link them with `colloquy_urls` (urls.SiteUrls: the site's ARTICLE_URL)."""
 
     slug: str
     title: str
@@ -57,20 +54,6 @@ class FollowupLink:
     target_title: str
     thread_id: str | None = None
     thread_author: str | None = None
-
-    @property
-    def url(self) -> str:
-        return f"essays/{self.slug}/"
-
-    @property
-    def target_url(self) -> str:
-        return f"essays/{self.target_slug}/"
-
-    @property
-    def thread_url(self) -> str | None:
-        if self.thread_id is None:
-            return None
-        return f"essays/{self.target_slug}/threads/{self.thread_id}/"
 
 
 def reference_of(essay) -> str | None:

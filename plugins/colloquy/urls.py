@@ -13,6 +13,7 @@ Templates see these URLs as `colloquy_urls` (e.g. `colloquy_urls.thread(slug, id
 
 from __future__ import annotations
 
+import re
 from string import Formatter
 from typing import Collection
 
@@ -58,6 +59,11 @@ class SiteUrls:
             return self._page.format(slug=slug)
         return self._essay.format(slug=slug)
 
+    def saved_as(self, slug: str, kind: str | None = None) -> str:
+        """The file the essay's page is built to, relative to OUTPUT_PATH."""
+        url = self.essay(slug, kind)
+        return url + "index.html" if url.endswith("/") else url
+
     def folder(self, slug: str, kind: str | None = None) -> str:
         """Where the essay's conversation lives: its URL when that is a folder, else the
         URL without its extension ('a-slug.html' → 'a-slug/')."""
@@ -83,3 +89,31 @@ class SiteUrls:
         page = (self.essay(comment.essay, kind) if comment.depth < max_depth
                 else self.thread(comment.essay, comment.thread_id, kind))
         return f"{page}#{comment.anchor}"
+
+    def locate(self, path: str) -> tuple[str, str] | None:
+        """(slug, thread id or '') of the essay or thread page at a URL path (the reverse
+        of `essay` and `thread`), or None. With or without the leading slash and a
+        trailing `index.html`; the slug is returned as it appears (still %-quoted)."""
+        path = path.lstrip("/")
+        if path.endswith("/index.html"):
+            path = path[: -len("index.html")]
+        for pattern, has_thread in ((self._essay_re, False), (self._thread_re, True)):
+            found = pattern.fullmatch(path)
+            if found:
+                return found.group(1), found.group(2) if has_thread else ""
+        return None
+
+    @property
+    def _essay_re(self) -> re.Pattern:
+        return _regex(self._essay)
+
+    @property
+    def _thread_re(self) -> re.Pattern:
+        return _regex(self.folder("{slug}", "essay") + "threads/", r"([^/]+)/")
+
+
+def _regex(pattern: str, tail: str = "") -> re.Pattern:
+    """A URL pattern made from {slug} as a regex whose first group is the slug."""
+    head, _, rest = pattern.partition("{slug}")
+    return re.compile(re.escape(head) + r"([^/]+?)" + re.escape(rest) + tail)
+

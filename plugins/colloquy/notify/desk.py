@@ -52,7 +52,7 @@ class Moderation:
             base=(intake.settings.get("SITEURL") or "").rstrip("/"),
             intake_url=intake.intake_url, output=intake.output,
             comments_root=intake.comments_root, sender=None, author=None,
-            link_max_age=self.link_max_age)
+            link_max_age=self.link_max_age, index=intake.index)
         # Checked now, so a wrong SMTP setting stops `colloquy serve` with its name.
         self.smtp = smtp.config(intake.cfg, lambda value: site_path(intake.settings, value))
         self.mail_ctx = letters.context(intake) if self.smtp else None
@@ -130,7 +130,7 @@ def shown(mod: Moderation, conn, row) -> dict:
     return dict(id=row["id"], author=clean_line(row["author"]), website=website,
                 email=row["email"], source=row["source"], kind=row["kind"], when=when,
                 essay_title=mod.ctx.essay_title(row["essay"]),
-                essay_url=f"/essays/{row['essay']}/", parent=parent,
+                essay_url=mod.ctx.essay_url(row["essay"]), parent=parent,
                 html=Markup(markup.render(clean(row["body"]))))
 
 

@@ -16,16 +16,20 @@ import sqlite3
 from dataclasses import dataclass
 from email.headerregistry import Address
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 from markupsafe import Markup
 
 from .. import markup
 from ..comments import is_http_url, parse_comment
-from ..files import inside
+from ..files import UnsafePath, inside
 from ..text import clean, clean_line
 from . import links, mail
 from .outbox import Batch
+
+if TYPE_CHECKING:
+    from ..intake import SiteIndex
 
 TITLE_RE = re.compile(r'<h1 id="essay-title">(.*?)</h1>', re.DOTALL)
 
@@ -43,9 +47,12 @@ class Context:
     sender: Address
     author: Address
     link_max_age: float
+    index: SiteIndex  # where the built essays (and pages with conversations) are
 
     def essay_url(self, essay: str, comment_id: str | None = None) -> str:
-        return f"{self.base}/essays/{essay}/" + (f"#c-{comment_id}" if comment_id else "")
+        """The essay's public address, from the site's URL settings (ARTICLE_URL)."""
+        path = self.index.url_of(essay) or "/" + self.index.urls.essay(essay, "essay")
+        return f"{self.base}{path}" + (f"#c-{comment_id}" if comment_id else "")
 
     def action_url(self, action: str, comment_id: str) -> str:
         token = links.issue_action(self.secret, action, comment_id)
@@ -57,9 +64,13 @@ class Context:
 
     def essay_title(self, essay: str) -> str:
         """The essay's title as the built page shows it (its slug if not built yet)."""
+        url = self.index.url_of(essay)  # e.g. '/essays/<slug>/' when built, else None
+        if url is None:
+            return essay
+        saved_as = url.strip("/").split("/") + (["index.html"] if url.endswith("/") else [])
         try:
-            page = (self.output / "essays" / essay / "index.html").read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
+            page = inside(self.output, *saved_as).read_text("utf-8")
+        except (OSError, UnicodeDecodeError, UnsafePath):
             return essay
         found = TITLE_RE.search(page)
         return clean_line(htmllib.unescape(markup.text_of(found.group(1)))) if found else essay
@@ -74,7 +85,7 @@ def context(intake) -> Context:
                    comments_root=intake.comments_root,
                    sender=mail.address(cfg["COLLOQUY_MAIL_FROM"], site_name),
                    author=mail.address(cfg["COLLOQUY_NOTIFY_EMAIL"]),
-                   link_max_age=float(cfg["COLLOQUY_LINK_MAX_AGE"]))
+                   link_max_age=float(cfg["COLLOQUY_LINK_MAX_AGE"]), index=intake.index)
 
 
 @dataclass

@@ -42,7 +42,9 @@ def cmd_send(args: argparse.Namespace) -> int:
 
     from .. import settings as colloquy_settings
     from ..config import load_site_settings
+    from ..slugs import is_folder_name, site_entries
     from ..store import Store, default_store_path
+    from ..urls import SiteUrls
     from . import fetch, send
 
     settings = load_site_settings(args.settings)
@@ -53,11 +55,15 @@ def cmd_send(args: argparse.Namespace) -> int:
                             "addresses. Run with the publishing settings, e.g. `colloquy "
                             "--settings publishconf.py webmention send`")
     output = settings.get("OUTPUT_PATH") or "output"
-    found = send.sources(output, colloquy_settings.comments_root(settings), site_url,
-                         args.essay)
+    urls = SiteUrls(settings)
+    essays = site_entries(settings, kinds=("essay",))
+    found = send.sources(output, colloquy_settings.comments_root(settings), site_url, urls,
+                         essays, args.essay)
     if args.essay and not found:
-        raise ColloquyError(f"no built essay '{args.essay}' under {output}/essays/; build "
-                            "the site first, or check the slug")
+        where = f"{output}/{urls.essay(args.essay, 'essay')}" if is_folder_name(args.essay) \
+            else output
+        raise ColloquyError(f"no built essay '{args.essay}' at {where}; build the site "
+                            "first, or check the slug")
     console = Console()
     with Store(default_store_path(settings)) as store:
         jobs = send.plan(store, found)

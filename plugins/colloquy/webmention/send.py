@@ -1,9 +1,10 @@
 """Sending webmentions for the links in published essays (and the author's replies).
 
-Sources are what readers can see: each built essay page (OUTPUT_PATH/essays/<slug>/)
-with the links in its body (the element with class `e-content`, else `essay-body`), and
-each comment file with `role: author` whose body links out (its permalink
-`…/essays/<slug>/#c-<id>` is the source). Links to this site are left out.
+Sources are what readers can see: each built essay page (where ARTICLE_SAVE_AS put it,
+e.g. OUTPUT_PATH/essays/<slug>/) with the links in its body (the element with class
+`e-content`, else `essay-body`), and each comment file with `role: author` whose body
+links out (its permalink, e.g. `…/essays/<slug>/#c-<id>`, is the source). Links to this
+site are left out.
 
 Every send is recorded in the store's `webmention_sends` (source, target, endpoint,
 status, content hash), so a second run sends nothing new; a source whose content
@@ -20,13 +21,17 @@ import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from ..comments import load_comments
+from ..files import UnsafePath, inside
 from ..markup import render
+from ..slugs import is_folder_name
 from ..store import Store
+from ..urls import SiteUrls
 from . import discover, fetch
 from .verify import resolve
 
@@ -121,19 +126,20 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def sources(output: Path, comments_root: Path, site_url: str,
-            only: str | None = None) -> list[Source]:
-    """Every published essay (and author's reply) that links out, from the built site."""
+def sources(output: Path, comments_root: Path, site_url: str, urls: SiteUrls,
+            essays: Iterable[str], only: str | None = None) -> list[Source]:
+    """Every published essay (and author's reply) that links out, from the built site:
+    `essays` are the slugs of the site's essays, `urls` where the build put them."""
     found = []
-    essays_dir = Path(output) / "essays"
-    pages = sorted(essays_dir.glob("*/index.html")) if essays_dir.is_dir() else []
     published = set()
-    for page in pages:
-        slug = page.parent.name
-        if only and slug != only:
+    for slug in sorted(essays):
+        if (only and slug != only) or not is_folder_name(slug):
+            continue
+        page = built_page(Path(output), urls.saved_as(slug, "essay"))
+        if page is None:
             continue
         published.add(slug)
-        url = f"{site_url}/essays/{quote(slug)}/"
+        url = f"{site_url}/{quote(urls.essay(slug, 'essay'))}"
         parser = _BodyLinks()
         parser.feed(page.read_text(encoding="utf-8", errors="replace"))
         links, text = parser.result()
@@ -141,13 +147,22 @@ def sources(output: Path, comments_root: Path, site_url: str,
     comments, _problems = load_comments(comments_root)
     for comment in comments:
         if comment.is_author and comment.essay in published:
-            url = f"{site_url}/essays/{quote(comment.essay)}/#c-{comment.id}"
+            url = f"{site_url}/{quote(urls.essay(comment.essay, 'essay'))}#c-{comment.id}"
             parser = _BodyLinks()
             parser.feed(f'<div class="e-content">{render(comment.body)}</div>')
             links, text = parser.result()
             if links:
                 found.append(Source(comment.essay, url, outgoing(links, url), _hash(text)))
     return found
+
+
+def built_page(output: Path, saved_as: str) -> Path | None:
+    """The built file `saved_as` (relative to OUTPUT_PATH), if it is there."""
+    try:
+        page = inside(output, *saved_as.split("/"))
+    except UnsafePath:
+        return None
+    return page if page.is_file() else None
 
 
 def plan(store: Store, all_sources: list[Source]) -> list[Job]:

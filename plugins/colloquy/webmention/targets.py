@@ -1,7 +1,8 @@
 """Which of our pages a webmention may target, and what it then answers.
 
-A target is a page of this site that takes conversation: an essay (`/essays/<slug>/`),
-a thread page (`/essays/<slug>/threads/<thread-id>/`: a reply to the thread's root), a
+A target is a page of this site that takes conversation: an essay (at its ARTICLE_URL,
+e.g. `/essays/<slug>/`), a thread page (`/essays/<slug>/threads/<thread-id>/`: a reply
+to the thread's root; see urls.SiteUrls), a
 comment permalink (`…#c-<id>`: a reply to that comment), or any other built page that
 carries a reply form (pages with conversations). Matching is lenient: http or https,
 with or without the trailing slash or `index.html`, any other fragment ignored. The
@@ -23,7 +24,6 @@ from ..comments import ID_RE
 from ..files import UnsafePath, inside
 from ..slugs import is_folder_name
 
-ESSAY_PATH = re.compile(r"/essays/([^/]+)/(?:threads/([^/]+)/)?(?:index\.html)?")
 COMMENT_FRAGMENT = re.compile(r"c-(.+)")
 # The conversation a built page belongs to: its reply form's hidden field (theme).
 FORM_ESSAY = re.compile(r'<input type="hidden" name="essay" value="([^"]+)">')
@@ -54,9 +54,9 @@ class Targets:
         path = parts.path or "/"
         if not path.endswith("/") and not path.endswith(".html"):
             path += "/"
-        found = ESSAY_PATH.fullmatch(path)
-        if found and is_folder_name(unquote(found.group(1))):
-            essay, thread = unquote(found.group(1)), unquote(found.group(2) or "")
+        found = self.index.urls.locate(path)
+        if found and is_folder_name(unquote(found[0])):
+            essay, thread = unquote(found[0]), unquote(found[1])
             if not self.index.has_essay(essay):
                 raise NotOurs(f"there is no essay '{essay}' on this site")
             if thread and not self.index.has_comment(essay, thread):
