@@ -14,11 +14,11 @@ SITEURL = "https://essays.example"
 LONG = " ".join(["Listening slowly means answering later, and better."] * 30)
 
 
-def deliver(base, source, target):
+def deliver(base, source, target, moderation=None):
     answer = send(base, source, target)
     assert answer.status_code == 201, answer.text
     assert answer.headers["location"].startswith(f"{SITEURL}/intake/webmention/status/")
-    return wait_for_status(base, answer.headers["location"])
+    return wait_for_status(base, answer.headers["location"], moderation=moderation)
 
 
 def test_a_response_from_a_readers_site_end_to_end(site, monkeypatch, capsys):
@@ -69,7 +69,7 @@ def test_a_response_from_a_readers_site_end_to_end(site, monkeypatch, capsys):
         # The author approved this host once: its next response is published at once.
         reply = reader.page("/replies/2", h_entry(f"{essay}#c-c1", text="To Ada: agreed."),
                             named=True)
-        second = deliver(base, reply, f"{essay}#c-c1")
+        second = deliver(base, reply, f"{essay}#c-c1", moderation="approved")
         assert second["moderation"] == "approved"
         second_path = path.parent / f"{second['comment']}.md"
         assert "reply-to: c1" in second_path.read_text(encoding="utf-8")
@@ -120,7 +120,7 @@ def test_with_rebuild_on_trusted_responses_appear_and_gone_ones_vanish(site, mon
         assert main(["--settings", str(conf), "approve", result["comment"],
                      "--no-rebuild"]) == 0
         second = reader.page("/b", h_entry(essay, text="Trusted now."), named=True)
-        trusted = deliver(base, second, essay)
+        trusted = deliver(base, second, essay, moderation="approved")
         assert trusted["moderation"] == "approved"
         wait_for_page(site, "essays/on-listening/index.html",
                       lambda page: page.cssselect(f"#c-{trusted['comment']}"))

@@ -30,10 +30,10 @@ def world(fake):
         yield base, reader, fake
 
 
-def deliver(base, source, target):
+def deliver(base, source, target, moderation=None):
     answer = send(base, source, target)
     assert answer.status_code == 201, answer.text
-    return wait_for_status(base, answer.headers["location"])
+    return wait_for_status(base, answer.headers["location"], moderation=moderation)
 
 
 def stored(fake) -> list:
@@ -248,7 +248,8 @@ def test_tallies_may_be_published_without_moderation(fake):
     with running_app(fake.settings(**SETTINGS, COLLOQUY_WEBMENTION_PUBLISH_TALLIES=True)) as \
             (base, _), reader_site() as reader:
         target = f"{base}/essays/first-essay/"
-        like = deliver(base, reader.page("/like", h_entry(target, kind="like-of")), target)
+        like = deliver(base, reader.page("/like", h_entry(target, kind="like-of")), target,
+                       moderation="approved")
         reply = deliver(base, reader.page("/reply", h_entry(target)), target)
     assert (like["kind"], like["moderation"]) == ("like", "approved")
     assert reply["moderation"] == "pending"

@@ -104,15 +104,19 @@ def h_entry(target: str, kind: str = "in-reply-to", text: str = "I answered this
 
 
 def wait_for_status(base: str, location: str, settled=("verified", "refused", "deleted"),
-                    timeout: float = 60.0) -> dict:
-    """GET the status URL until the webmention leaves the queue."""
+                    timeout: float = 60.0, moderation: str | None = None) -> dict:
+    """GET the status URL until the webmention leaves the queue (and, with `moderation`,
+    until its comment reaches that state: a webmention published at once is verified on
+    commit, and its file is written and the row marked approved just after)."""
     from urllib.parse import urlsplit
 
     url = base + urlsplit(location).path  # the address may be SITEURL's, not the test's
     deadline = time.monotonic() + timeout
     while True:
         found = httpx.get(url, headers={"accept": "application/json"}).json()
-        if found["status"] in settled or time.monotonic() > deadline:
+        done = found["status"] in settled and (
+            moderation is None or found.get("moderation") == moderation)
+        if done or time.monotonic() > deadline:
             return found
         time.sleep(0.05)
 
