@@ -209,7 +209,8 @@ def test_a_trusted_sites_webmention_is_listed_as_published(fake):
             publish(store, fake.content / "comments", comment_id)
         second = reader.page("/two", h_entry(target, text="Trusted, so at once."), named=True)
         answer = send(base, second, target)
-        assert wait_for_status(base, answer.headers["location"])["moderation"] == "approved"
+        published = wait_for_status(base, answer.headers["location"], moderation="approved")
+        assert published["moderation"] == "approved"
         mail = inbox.wait(AUTHOR, 2)[1]
     text, _ = parts(mail)
     assert mail["Subject"] == "[Test site] 1 new comment published"
