@@ -18,9 +18,6 @@ from colloquy.store import Store, default_store_path
 from conftest import REPO, Site
 from intake_support import running_app, site_settings_file
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = "20260902-100000-abcdef"
 PARENT = "20260902-110000-abcdef"
 XSS_NAME = '<img src=x onerror="window.__xss=1;alert(1)">'
@@ -35,19 +32,6 @@ WIDTHS = (320, 390, 1280)
 SCHEMES = ("light", "dark")
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/ensure-chromium installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def assert_nothing_injected(page, dialogs) -> None:

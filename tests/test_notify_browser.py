@@ -15,7 +15,6 @@ from colloquy.config import load_site_settings
 from colloquy.comments import Comment
 from colloquy.store import Store, default_store_path
 from intake_support import running_app, site_settings_file
-from test_browser import browser  # noqa: F401  (the fixture: Debian's chromium)
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"

@@ -4,37 +4,19 @@ frame a page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from colloquy.cli import main
 from colloquy.config import load_site_settings
 from intake_support import SECRET, running_app, site_settings_file
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PARENT = "20260902-100000-abcdef"
 REPLY = "20260903-100000-bcdefa"
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/ensure-chromium installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=ARGS)
-        yield browser
-        browser.close()
-
-
-def test_every_page_type_loads_under_the_policy(site, chromium, monkeypatch):
+def test_every_page_type_loads_under_the_policy(site, browser, monkeypatch):
     monkeypatch.setenv("COLLOQUY_SECRET", SECRET)
     site.essay("on-listening", title="On Listening")
     site.comment("on-listening", PARENT, author="First Reader", body="Where do replies go?")
@@ -42,7 +24,7 @@ def test_every_page_type_loads_under_the_policy(site, chromium, monkeypatch):
     conf = site_settings_file(site)
     assert main(["--settings", str(conf), "build"]) == 0
     with running_app(load_site_settings(str(conf))) as (base, _):
-        page = chromium.new_page()
+        page = browser.new_page()
         violations: list[str] = []
         page.on("console", lambda m: violations.append(page.url + " " + m.text)
                 if "Content Security Policy" in m.text else None)
@@ -89,7 +71,7 @@ XSL = """<?xml version="1.0"?>
 """
 
 
-def test_a_feed_opened_in_the_browser_is_styled_by_its_stylesheet(tmp_path, chromium,
+def test_a_feed_opened_in_the_browser_is_styled_by_its_stylesheet(tmp_path, browser,
                                                                     monkeypatch):
     """Sent as a feed type, Chromium would show the XML as text; sent as XML to a browser
     asking for a page, it applies the feed's XSLT stylesheet."""
@@ -105,7 +87,7 @@ def test_a_feed_opened_in_the_browser_is_styled_by_its_stylesheet(tmp_path, chro
         '<feed xmlns="http://www.w3.org/2005/Atom"><title>Slow Replies: essays</title>'
         '<id>tag:x,2026:feed</id><updated>2026-09-01T00:00:00Z</updated></feed>')
     with running_app(fake.settings()) as (base, _):
-        page = chromium.new_page()
+        page = browser.new_page()
         page.goto(f"{base}/feeds/essays.atom.xml")
         assert page.locator("#styled").inner_text() == "Slow Replies: essays"
         page.close()
