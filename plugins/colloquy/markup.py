@@ -122,3 +122,31 @@ def body_key(body: str) -> str:
 def text_of(safe_html: str) -> str:
     """Plain text of already-sanitised HTML (for excerpts and titles)."""
     return html.unescape(_TAG_RE.sub(" ", safe_html))
+
+
+_QUOTE_RE = re.compile(r"(<blockquote>)|</blockquote>")
+
+
+def unquoted(safe_html: str) -> str:
+    """The HTML without its quoted passages (nested ones too)."""
+    kept, depth, start = [], 0, 0
+    for tag in _QUOTE_RE.finditer(safe_html):
+        if depth == 0:
+            kept.append(safe_html[start:tag.start()])
+        depth = depth + 1 if tag.group(1) else max(depth - 1, 0)
+        start = tag.end()
+    if depth == 0:
+        kept.append(safe_html[start:])
+    return " ".join(kept)
+
+
+def first_words(safe_html: str, length: int = 90) -> str:
+    """A comment's own first words as plain text, for "Replying to …": quoted passages
+    left out (unless it is nothing but quotes), cut at a word to at most `length`."""
+    def words(markup: str) -> str:  # tags go without a space: blocks end in a newline
+        return " ".join(html.unescape(_TAG_RE.sub("", markup)).split())
+
+    text = words(unquoted(safe_html)) or words(safe_html)
+    if len(text) <= length:
+        return text
+    return text[:length - 1].rsplit(" ", 1)[0] + "…"

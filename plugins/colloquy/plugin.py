@@ -196,8 +196,8 @@ class ColloquyGenerator(Generator):
         for comment in conversation.by_id.values():
             comment.permalink = self.urls.permalink(comment, self.max_depth)
             comment.local_date = comment.date.astimezone(self.site_zone)
-            # How the reply form names this comment ("Replying to …").
-            comment.snippet = " ".join(comment.body[:120].split())[:60]
+            # How its reply form names this comment ("Replying to …").
+            comment.first_words = markup.first_words(comment.html)
         # Scores are per essay; set before threads render (reshares are marked there).
         substance.score_conversation(conversation)
 
