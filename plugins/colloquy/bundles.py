@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import pickle
-import sys
+import struct
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from . import markup, substance
 from .background import Batches
@@ -26,14 +26,14 @@ from .errors import CommentFileError
 from .threads import Conversation, build_conversations
 
 EXCERPT_CHARS = 280
-FOLDER_BATCH = 10  # comment folders claimed at a time when both processes prepare
-FORMAT = 2  # of the bundle files: part of the site's key, so older caches are not read
+FOLDER_BATCH = 5  # comment folders claimed at a time when both processes prepare
+FORMAT = 3  # of the bundle files: part of the site's key, so older caches are not read
 # A missing, torn or foreign cache file only costs a slower build.
-UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError)
+UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError,
+              struct.error)
 
 
-@dataclass(slots=True)
-class Record:
+class Record(NamedTuple):
     """One comment, light enough to keep for every comment of the site."""
 
     id: str
@@ -57,20 +57,6 @@ class Record:
     substance: float = 0.0
     reshare: bool = False
 
-    # A big site keeps one record per comment in memory. Loaded from the cache without a
-    # pickle memo, repeated strings (slugs, ids, kinds) would each be a copy: intern them.
-    def __getstate__(self):
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __setstate__(self, state):
-        for name, value in zip(self.__slots__, state):
-            if name in _SHARED and value is not None:
-                value = sys.intern(value)
-            object.__setattr__(self, name, value)
-
-
-_SHARED = {"id", "essay", "kind", "thread_id", "parent_id", "author", "website"}
-
 
 @dataclass
 class Summary:
@@ -92,6 +78,15 @@ class Summary:
         """Comments with words in them: everything but likes and reposts."""
         return len(self.records)
 
+    # A big site has tens of thousands of records, pickled between the build's processes
+    # and into the cache: as plain tuples, which pickle works through in C, where a
+    # class would cost a Python call (and, in the cache's memo-less pickle, a lookup) each.
+    def __getstate__(self):
+        return self.__dict__ | {"records": [tuple(r) for r in self.records]}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, records=[Record._make(r) for r in state["records"]])
+
 
 @dataclass
 class Bundle:
@@ -109,18 +104,32 @@ class Bundle:
         return build_conversations(self.comments, {essay})[0].get(essay) or Conversation(essay)
 
 
-def folder_key(folder: Path, site_key: str) -> str:
-    """Changes whenever a file in the folder is added, removed or touched."""
+def comment_files(folder: Path) -> list[os.DirEntry]:
+    """The folder's comment files (`*.md`, not hidden), sorted by name."""
     try:
-        entries = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size)
-                         for e in os.scandir(folder) if e.name.endswith(".md"))
+        return sorted((e for e in os.scandir(folder)
+                       if e.name.endswith(".md") and not e.name.startswith(".")),
+                      key=lambda e: e.name)
     except FileNotFoundError:
-        entries = []
+        return []
+
+
+def folder_key(files: list[os.DirEntry], site_key: str) -> str:
+    """Changes whenever a comment file of the folder is added, removed or touched."""
+    entries = [(e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in files]
     return markup.body_key(repr((site_key, entries)))
 
 
 class BundleStore:
-    """Bundles in one folder (Pelican's cache folder, or a temporary one)."""
+    """Bundles in one folder (Pelican's cache folder, or a temporary one).
+
+    A bundle file holds three pickles, each read only by what needs it: the folder's
+    summary (read when the next build checks whether the folder changed), what the essay
+    page shows (its threads' HTML), and the comments and whole threads, which only thread
+    pages and feeds need. It starts with the offset of the second, so that reading the
+    essay page's part skips the summary. The process that prepares a folder saves its
+    bundle at once: there is no index to gather and save at the end.
+    """
 
     def __init__(self, directory: Path):
         self.directory = directory
@@ -129,52 +138,53 @@ class BundleStore:
     def path(self, essay: str) -> Path:
         return self.directory / f"{essay}.pickle"
 
-    # A bundle file holds two pickles: first what the essay page shows (its threads'
-    # HTML), then the comments and whole threads, which only thread pages and feeds need.
+    def load_summary(self, essay: str) -> Summary | None:
+        try:
+            with self.path(essay).open("rb") as handle:
+                handle.seek(_OFFSET.size)
+                summary = pickle.load(handle)
+        except UNREADABLE:
+            return None
+        return summary if isinstance(summary, Summary) else None
+
+    def load_page_html(self, essay: str) -> dict[str, str]:
+        """Root id → the thread as the essay page shows it; read without the comments."""
+        try:
+            with self.path(essay).open("rb") as handle:
+                handle.seek(_OFFSET.unpack(handle.read(_OFFSET.size))[0])
+                return pickle.load(handle)[1]
+        except UNREADABLE:
+            return {}
 
     def load(self, essay: str) -> Bundle | None:
         try:
             with self.path(essay).open("rb") as handle:
+                handle.seek(_OFFSET.unpack(handle.read(_OFFSET.size))[0])
                 version, page_html = pickle.load(handle)
                 comments, thread_html = pickle.load(handle)
         except UNREADABLE:
             return None
         return Bundle(comments, page_html, thread_html, version)
 
-    def load_page_html(self, essay: str) -> dict[str, str]:
-        """Root id → the thread as the essay page shows it; read without the comments."""
-        try:
-            with self.path(essay).open("rb") as handle:
-                return pickle.load(handle)[1]
-        except UNREADABLE:
-            return {}
-
-    def save(self, essay: str, bundle: Bundle) -> None:
-        _dump(self.path(essay), (bundle.markup_version, bundle.page_html),
-              (bundle.comments, bundle.thread_html))
-
-    def load_index(self) -> dict[str, Summary]:
-        try:
-            with (self.directory / "index.pickle").open("rb") as handle:
-                return pickle.load(handle)
-        except UNREADABLE:
-            return {}
-
-    def save_index(self, summaries: dict[str, Summary]) -> None:
-        _dump(self.directory / "index.pickle", summaries)
+    def save(self, summary: Summary, bundle: Bundle) -> None:
+        """Atomically, without a pickle memo: the data is a tree (threads are stored
+        flat), and a memo of every object would cost more memory than the data."""
+        target = self.path(summary.essay)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True
+            handle.write(_OFFSET.pack(0))
+            pickler.dump(summary)
+            page_part = handle.tell()
+            pickler.dump((bundle.markup_version, bundle.page_html))
+            pickler.dump((bundle.comments, bundle.thread_html))
+            handle.seek(0)
+            handle.write(_OFFSET.pack(page_part))
+        tmp.replace(target)
 
 
-def _dump(target: Path, *values) -> None:
-    """Pickle values one after another, atomically, without a memo: the data is a tree
-    (threads are stored flat), and a memo of every object of a big site would cost more
-    memory than the data."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as handle:
-        pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.fast = True
-        for value in values:
-            pickler.dump(value)
-    tmp.replace(target)
+_OFFSET = struct.Struct("<Q")
 
 
 @dataclass
@@ -194,9 +204,7 @@ class Preparer:
 
     def prepare_all(self, comments_root: Path, batches: Batches) -> dict[str, Summary]:
         """Summaries of the comment folders this process claims from `batches` (all of
-        them when it is the only one): unchanged folders reuse last build's bundle. The
-        caller saves the index once every process is done."""
-        previous = self.store.load_index()
+        them when it is the only one): unchanged folders reuse last build's bundle."""
         summaries = {}
         folders = []
         if comments_root.is_dir():
@@ -204,23 +212,25 @@ class Preparer:
                              if p.is_dir() and not p.name.startswith("."))
         while (start := batches.claim(FOLDER_BATCH)) < len(folders):
             for folder in folders[start:start + FOLDER_BATCH]:
-                key = folder_key(folder, self.site_key)
-                old = previous.get(folder.name)
-                if old is not None and old.key == key and self.store.path(folder.name).exists():
+                files = comment_files(folder)
+                key = folder_key(files, self.site_key)
+                old = self.store.load_summary(folder.name)
+                if old is not None and old.key == key:
                     summaries[folder.name] = old
                 else:
-                    summaries[folder.name] = self.prepare(folder, key)
+                    summaries[folder.name] = self.prepare(folder, key, files=files)
         return summaries
 
-    def prepare(self, folder: Path, key: str, exclude: frozenset[str] = frozenset()) -> Summary:
+    def prepare(self, folder: Path, key: str, exclude: frozenset[str] = frozenset(),
+                files: list[os.DirEntry] | None = None) -> Summary:
         essay = folder.name
         problems: list[CommentFileError] = []
         comments = []
-        for path in sorted(folder.glob("*.md")):
-            if path.name.startswith(".") or path.stem in exclude:
+        for entry in comment_files(folder) if files is None else files:
+            if entry.name[:-3] in exclude:
                 continue
             try:
-                comments.append(parse_comment(path, essay, problems))
+                comments.append(parse_comment(entry.path, essay, problems))
             except CommentFileError as exc:
                 problems.append(exc)
         self._render_bodies(essay, comments)
@@ -244,7 +254,7 @@ class Preparer:
                            for c in conversation.likes + conversation.reposts]
         for comment in comments:  # flat on disk: deep threads would overflow pickle's stack
             comment.parent, comment.replies = None, []
-        self.store.save(essay, bundle)
+        self.store.save(summary, bundle)
         return summary
 
     def _render_bodies(self, essay: str, comments: list[Comment]) -> None:

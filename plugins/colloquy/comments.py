@@ -8,6 +8,7 @@ and scoring happen downstream, on the `Comment` objects it returns.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -112,9 +113,10 @@ def read_comment(path: str | Path, essay: str | None = None
                  ) -> tuple[Comment | None, list[CommentFileError]]:
     """Read one comment file in one pass: the comment (None when it cannot be used) and
     every problem in it, each at its own line, in line order. Never raises for content."""
-    path = Path(path)
+    path = str(path)  # a Path per file costs more than reading a short one
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         return None, [CommentFileError(path, 1, f"cannot read the file ({exc.strerror})",
                                        "check its permissions")]
@@ -132,13 +134,13 @@ def read_comment(path: str | Path, essay: str | None = None
     lines = [clean(line) for line in raw_lines] if problems else raw_lines
     header, body_start, header_problems = read_header(lines, path)
     problems += header_problems
-    comment = _comment(header, lines, body_start, path, essay or path.parent.name,
-                       problems) if header else None  # no header: the one problem to report
+    essay = essay or os.path.basename(os.path.dirname(path))
+    comment = _comment(header, lines, body_start, path, essay, problems) if header else None  # no header: the one problem to report
     problems.sort(key=lambda p: p.line)
     return comment, problems
 
 
-def _unclean_warning(path: Path, number: int, line: str) -> CommentFileError:
+def _unclean_warning(path: str, number: int, line: str) -> CommentFileError:
     """Which characters of a line the text rule removed or changed, and how to fix it."""
     removed = sorted(ch for ch in set(line) if clean(ch) != ch)  # each character once
     kept = "".join(ch for ch in line if ch not in removed)
@@ -230,7 +232,7 @@ def _key_problems(path, number: int, key: str, fields: dict, resembling: Collect
 class _Fields:
     """A header being checked: values by key, each problem at the line of its key."""
 
-    def __init__(self, header, path: Path, end_line: int, problems: list[CommentFileError]):
+    def __init__(self, header, path: str, end_line: int, problems: list[CommentFileError]):
         self.values = {key: value for key, (value, _) in header.items()}
         self.line = {key: line for key, (_, line) in header.items()}
         self.path, self.end_line, self.problems = path, end_line, problems
@@ -256,12 +258,13 @@ class _Fields:
 
     def comment_id(self) -> str:
         comment_id = self.required("id")
+        name = os.path.basename(self.path)
         if comment_id and not ID_RE.fullmatch(comment_id):
             self.error("id", f"id '{for_terminal(comment_id)}' is not valid",
                        "use 1-80 lower-case letters, digits and hyphens")
-        elif comment_id and comment_id != self.path.stem:
+        elif comment_id and comment_id != os.path.splitext(name)[0]:
             self.error("id", f"id '{comment_id}' does not match the file name "
-                       f"'{for_terminal(self.path.name)}'",
+                       f"'{for_terminal(name)}'",
                        f"rename the file to '{comment_id}.md' or fix the id")
         return comment_id
 
@@ -305,7 +308,7 @@ class _Fields:
         return source
 
 
-def _comment(header, lines: list[str], body_start: int, path: Path, essay: str,
+def _comment(header, lines: list[str], body_start: int, path: str, essay: str,
              problems: list[CommentFileError]) -> Comment | None:
     """Check every field of a read header, adding each problem; the Comment, or None."""
     fields = _Fields(header, path, max(body_start, 1), problems)

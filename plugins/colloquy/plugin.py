@@ -37,7 +37,8 @@ from .slugs import site_entries
 from .urls import SiteUrls
 
 UNCAPPED = 10**6
-BATCH = 25  # essays claimed at a time when both processes write thread pages
+BATCH = 5  # essays claimed at a time when both processes write thread pages: small,
+# so that neither process is left with much to do alone at the end
 
 
 class EssayConversation:
@@ -147,7 +148,6 @@ class ColloquyGenerator(Generator):
         except ChildProcessError as exc:
             raise ColloquyError(f"colloquy: {exc}") from None
         self.summaries = dict(sorted((theirs | mine).items()))
-        self.store.save_index(self.summaries)
         self.problems = self._cross_folder_problems(essays)
         for summary in self.summaries.values():
             self.problems.extend(summary.problems)
