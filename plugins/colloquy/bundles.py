@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import struct
+import sys
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from datetime import datetime, timezone
@@ -85,7 +86,14 @@ class Summary:
         return self.__dict__ | {"records": [tuple(r) for r in self.records]}
 
     def __setstate__(self, state):
-        self.__dict__.update(state, records=[Record._make(r) for r in state["records"]])
+        # Each tuple is replaced as soon as its record is made, so the next record takes
+        # its place in memory: no holes are left among the records, which a forked
+        # process would fill, copying the pages it shares with Pelican's. Names repeat
+        # across a site (one per person): interned, each is kept once.
+        records = state["records"]
+        for number, row in enumerate(records):
+            records[number] = Record(row[0], row[1], sys.intern(row[2]), *row[3:])
+        self.__dict__.update(state)
 
 
 @dataclass

@@ -164,9 +164,12 @@ class ColloquyGenerator(Generator):
         # scored records; before the writer forks, so both processes see them.
         self.digest = digest_pages.prepare(self.context, self.summaries, self.settings, self.path)
         # Everything thread pages and feeds need is known: write them alongside Pelican.
+        # The writer and its templates are made before the fork, so the second process
+        # shares them instead of compiling the templates again into memory of its own.
         self._batches = Batches(shared=self.parallel)
+        self._output = self._thread_output()
         if self.parallel:
-            self._writing = Forked(True, self._write_threads)
+            self._writing = Forked(True, self._write_threads, self._output)
 
     def _essays(self):
         # Drafts and hidden essays count as known essays: their comments are not "unknown".
@@ -218,7 +221,7 @@ class ColloquyGenerator(Generator):
 
     def generate_output(self, writer):
         # Pelican has written its pages; help the second process finish the threads.
-        output = self._thread_output()
+        output = self._output
         keys = self._write_threads(output)
         if self._writing is not None:
             try:
@@ -251,13 +254,12 @@ class ColloquyGenerator(Generator):
         return ThreadOutput(Writer(self.output_path, settings=self.settings),
                             self.get_template("thread"), context, self.store, outputs, self.urls)
 
-    def _write_threads(self, output: ThreadOutput | None = None) -> dict[str, str]:
+    def _write_threads(self, output: ThreadOutput) -> dict[str, str]:
         """Thread pages and per-essay and per-thread feeds, unchanged ones skipped.
 
         Both processes run this: each claims the next batch of essays until none is left.
         Returns the input hash of every file it wrote or kept.
         """
-        output = output or self._thread_output()
         info = self._feed_info()
         essays = list(self.context.get("articles", [])) + [
             page for page in self.context.get("pages", []) if shows_conversation(page)]
