@@ -28,7 +28,7 @@ from .threads import Conversation, build_conversations
 
 EXCERPT_CHARS = 280
 FOLDER_BATCH = 5  # comment folders claimed at a time when both processes prepare
-FORMAT = 3  # of the bundle files: part of the site's key, so older caches are not read
+FORMAT = 4  # of the bundle files: part of the site's key, so older caches are not read
 # A missing, torn or foreign cache file only costs a slower build.
 UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError,
               struct.error)
@@ -73,11 +73,11 @@ class Summary:
     problems: list[CommentFileError] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     tallies: list[tuple[str, datetime]] = field(default_factory=list)  # (like|repost, date)
+    count: int = -1  # comments with words in them (everything but likes and reposts)
 
-    @property
-    def count(self) -> int:
-        """Comments with words in them: everything but likes and reposts."""
-        return len(self.records)
+    def __post_init__(self):
+        if self.count < 0:
+            self.count = len(self.records)
 
     # A big site has tens of thousands of records, pickled between the build's processes
     # and into the cache: as plain tuples, which pickle works through in C, where a
@@ -258,6 +258,7 @@ class Preparer:
             if whole != capped:  # kept once when the essay page shows the whole thread
                 bundle.thread_html[root.id] = whole
         summary.records = [record(c) for c in conversation.written]
+        summary.count = len(summary.records)
         summary.tallies = [(c.kind, c.date.astimezone(timezone.utc))
                            for c in conversation.likes + conversation.reposts]
         for comment in comments:  # flat on disk: deep threads would overflow pickle's stack

@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import feeds, markup
-from .bundles import BundleStore, Summary
+from .bundles import BundleStore, Record, Summary
 from .cache import BuildCache
 from .comments import Comment
 from .threads import Conversation
@@ -174,10 +174,17 @@ def essay_comments_feed(info: feeds.FeedInfo, urls: SiteUrls, essay,
         fallback_updated=_date(essay), threaded=True, shared=shared)
 
 
+def newest_records(essays, limit: int) -> list[Record]:
+    """The site's newest comments (on essays and pages), for its comments feed."""
+    return sorted((r for a in essays for r in a.conversation.records),
+                  key=lambda r: (r.date, r.id), reverse=True)[:limit]
+
+
 def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: BundleStore,
-                     limit: int, outputs: OutputCache, pages: list = ()) -> None:
-    """The site-wide feeds: newest essays (Atom and RSS) and newest comments (Atom), the
-    comments on `pages` too."""
+                     limit: int, outputs: OutputCache, newest: list[Record],
+                     pages: list = ()) -> None:
+    """The site-wide feeds: newest essays (Atom and RSS) and the `newest` comments (Atom),
+    on `pages` too."""
     recent = sorted(essays, key=lambda a: (a.date, a.slug), reverse=True)[:limit]
     entries = [feeds.Entry(
         id=info.tag(f"essays/{a.slug}"), title=a.title, link=info.url(urls.essay(a.slug)),
@@ -195,13 +202,12 @@ def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: 
     outputs.write("feeds/essays.atom.xml", atom_bytes)
     outputs.write("feeds/essays.rss.xml", rss_bytes)
     outputs.write("feeds/comments.atom.xml",
-                  _site_comments_feed(info, urls, [*essays, *pages], store, limit))
+                  _site_comments_feed(info, urls, [*essays, *pages], store, newest))
 
 
-def _site_comments_feed(info, urls: SiteUrls, essays, store: BundleStore, limit: int) -> bytes:
+def _site_comments_feed(info, urls: SiteUrls, essays, store: BundleStore,
+                        newest: list[Record]) -> bytes:
     by_slug = {a.slug: a for a in essays}
-    newest = sorted((r for a in essays for r in a.conversation.records),
-                    key=lambda r: (r.date, r.id), reverse=True)[:limit]
     entries = []
     for slug in {r.essay for r in newest}:  # one bundle at a time, for the few needed
         conversation = store.load(slug).conversation(slug)  # decorated when prepared

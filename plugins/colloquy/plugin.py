@@ -31,7 +31,7 @@ from .bundles import BundleStore, Preparer, Record, Summary
 from .cache import site_key
 from .comments import Comment
 from .errors import ColloquyError, CommentFileError, log_problems
-from .outputs import OutputCache, ThreadOutput, write_site_feeds
+from .outputs import OutputCache, ThreadOutput, newest_records, write_site_feeds
 from .threads import Conversation, folder_problems
 from .slugs import site_entries
 from .urls import SiteUrls
@@ -163,6 +163,13 @@ class ColloquyGenerator(Generator):
         # Follow-up links, the digest weeks and "featured" marks, from the summaries'
         # scored records; before the writer forks, so both processes see them.
         self.digest = digest_pages.prepare(self.context, self.summaries, self.settings, self.path)
+        # The records have served: the digest keeps those it shows, the site's comments
+        # feed the newest. Let go of the rest before the writer forks, so that neither
+        # process carries a record per comment of the site through the writing.
+        published = [*self.context.get("articles", []), *self.context.get("pages", [])]
+        self.newest = newest_records(published, self.colloquy["COLLOQUY_FEED_ITEMS"])
+        for summary in self.summaries.values():
+            summary.records = []
         # Everything thread pages and feeds need is known: write them alongside Pelican.
         # The writer and its templates are made before the fork, so the second process
         # shares them instead of compiling the templates again into memory of its own.
@@ -234,7 +241,7 @@ class ColloquyGenerator(Generator):
         outputs.keys.changed = True
         info = self._feed_info()
         write_site_feeds(info, self.urls, list(self.context.get("articles", [])), self.store,
-                         self.colloquy["COLLOQUY_FEED_ITEMS"], outputs,
+                         self.colloquy["COLLOQUY_FEED_ITEMS"], outputs, self.newest,
                          pages=list(self.context.get("pages", [])))
         digest_pages.write_pages(self.digest.weeks, self.get_template, self.context,  # digest/
                                  output.writer, outputs, info,
