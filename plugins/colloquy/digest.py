@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from .bundles import Record
@@ -37,7 +38,7 @@ class Featured:
     essay: Any
     words: int = EXCERPT_WORDS   # excerpt length
 
-    @property
+    @cached_property  # read by the page's change key and by the page itself
     def excerpt(self) -> str:
         return typeset(_words(self.comment.excerpt, self.words, self.comment.excerpt_cut))
 
