@@ -194,12 +194,13 @@ def _group(by_slug: dict, summaries: dict, tz):
 def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kinds,
                  max_threads) -> WeekDigest:
     digest = WeekDigest(week)
-    digest.threads = _threads(records, by_slug, by_id)
-    digest.more_threads = [ThreadLink(t.essay, t.root, t.count)
-                           for t in digest.threads[max_threads:max_threads + MORE_THREADS]]
-    digest.unlisted_threads = max(0, len(digest.threads) - max_threads - MORE_THREADS)
-    active = len(digest.threads)
-    del digest.threads[max_threads:]
+    ranked = _ranked_threads(records, by_slug, by_id)
+    digest.threads = [_thread_digest(essay, root, new, score)
+                      for score, essay, root, new in ranked[:max_threads]]
+    digest.more_threads = [ThreadLink(essay, root, len(new))
+                           for _, essay, root, new in ranked[max_threads:max_threads + MORE_THREADS]]
+    digest.unlisted_threads = max(0, len(ranked) - max_threads - MORE_THREADS)
+    active = len(ranked)
     responses = sorted((r for r in records if r.kind == "response"),
                        key=lambda r: (-r.substance, r.date, r.id))
     digest.responses = [Featured(r, by_slug[r.essay]) for r in responses]
@@ -228,34 +229,37 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
     return digest
 
 
-def _threads(records, by_slug, by_id) -> list[ThreadDigest]:
-    """The week's active threads, best first, the best people of each featured."""
+def _ranked_threads(records, by_slug, by_id) -> list[tuple[float, Any, Record, list[Record]]]:
+    """The week's active threads, best first: (score, essay, root, the week's records)."""
     per_thread: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for r in records:
         per_thread[(r.essay, r.thread_id or r.id)].append(r)
-    threads, latest = [], {}
+    ranked = []
     for (slug, thread_id), new in per_thread.items():
         root = by_id[(slug, thread_id)]
         if all(r.reshare for r in new):
             continue   # only shared links: counted, never featured
         if len(new) == 1 and new[0] is root and root.kind in ("response", "mention"):
             continue   # listed among responses, or counted as a mention
-        essay = by_slug[slug]
-        readers = sorted((r for r in new if not r.reshare and not r.is_author),
-                         key=lambda r: (-r.substance, r.date, r.id))
-        chosen: dict[str, Record] = {}   # the best of each person, the best people first
-        for r in readers:
-            chosen.setdefault(r.author.casefold(), r)
-        thread = ThreadDigest(
-            essay, root, len(new), len({r.author.casefold() for r in new if not r.is_author}),
-            round(sum(r.substance for r in new if not r.reshare), 2),
-            [Featured(r, essay) for r in list(chosen.values())[:FEATURED_PER_THREAD]],
-            any(r.is_author for r in new),
-            [f for f in getattr(essay, "followups", []) if f.thread_id == root.id])
-        threads.append(thread)
-        latest[id(thread)] = max(r.date for r in new).timestamp()
-    threads.sort(key=lambda t: (-t.score, -latest[id(t)], t.essay.slug, t.root.id))
-    return threads
+        score = round(sum(r.substance for r in new if not r.reshare), 2)
+        latest = max(r.date for r in new).timestamp()
+        ranked.append((-score, -latest, slug, root.id, by_slug[slug], root, new))
+    ranked.sort(key=lambda t: t[:4])
+    return [(-t[0], *t[4:]) for t in ranked]
+
+
+def _thread_digest(essay, root: Record, new: list[Record], score: float) -> ThreadDigest:
+    """A thread as the digest shows it, the best people of it featured."""
+    readers = sorted((r for r in new if not r.reshare and not r.is_author),
+                     key=lambda r: (-r.substance, r.date, r.id))
+    chosen: dict[str, Record] = {}   # the best of each person, the best people first
+    for r in readers:
+        chosen.setdefault(r.author.casefold(), r)
+    return ThreadDigest(
+        essay, root, len(new), len({r.author.casefold() for r in new if not r.is_author}),
+        score, [Featured(r, essay) for r in list(chosen.values())[:FEATURED_PER_THREAD]],
+        any(r.is_author for r in new),
+        [f for f in getattr(essay, "followups", []) if f.thread_id == root.id])
 
 
 # An excerpt is plain text (the records keep no HTML), so the smart punctuation the comment
