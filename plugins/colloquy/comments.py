@@ -135,7 +135,8 @@ def read_comment(path: str | Path, essay: str | None = None
     header, body_start, header_problems = read_header(lines, path)
     problems += header_problems
     essay = essay or os.path.basename(os.path.dirname(path))
-    comment = _comment(header, lines, body_start, path, essay, problems) if header else None  # no header: the one problem to report
+    # With no header, its absence is the one problem to report.
+    comment = _comment(header, lines, body_start, path, essay, problems) if header else None
     problems.sort(key=lambda p: p.line)
     return comment, problems
 
@@ -381,17 +382,13 @@ def write_comment(comments_root: str | Path, comment: Comment, overwrite: bool =
 
 
 def load_comments(comments_root: str | Path) -> tuple[list[Comment], list[CommentFileError]]:
-    """Parse every `<essay>/<id>.md` under comments_root.
-
-    Returns the usable comments and every problem found (fatal ones and warnings);
-    a broken file never stops the others.
-    """
+    """Every `<essay>/<id>.md` under comments_root: the usable comments and every problem
+    found (fatal ones and warnings); a broken file never stops the others."""
     root = Path(comments_root)
     comments: list[Comment] = []
     problems: list[CommentFileError] = []
-    if not root.is_dir():
-        return comments, problems
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    folders = root.iterdir() if root.is_dir() else ()
+    for folder in sorted(p for p in folders if p.is_dir() and not p.name.startswith(".")):
         for path in sorted(folder.glob("*.md")):
             if path.name.startswith("."):
                 continue
