@@ -28,9 +28,11 @@ def _run_child(work: Callable[[], Any], out_fd: int) -> None:
     """In the child: do the work, send its result, and never return into Pelican."""
     code = 0
     try:
-        result = work()
+        # Pickled whole before anything is sent: the parent may still be busy, and a
+        # pickler writing into a full pipe would wait for it.
+        data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(out_fd, "wb") as pipe:
-            pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            pipe.write(data)
     except BaseException:
         traceback.print_exc()
         code = 1
