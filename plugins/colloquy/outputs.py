@@ -7,6 +7,7 @@ and version), so a file is kept only when nothing it shows can have changed.
 
 from __future__ import annotations
 
+import heapq
 import html
 import logging
 from dataclasses import dataclass
@@ -176,8 +177,8 @@ def essay_comments_feed(info: feeds.FeedInfo, urls: SiteUrls, essay,
 
 def newest_records(essays, limit: int) -> list[Record]:
     """The site's newest comments (on essays and pages), for its comments feed."""
-    return sorted((r for a in essays for r in a.conversation.records),
-                  key=lambda r: (r.date, r.id), reverse=True)[:limit]
+    return heapq.nlargest(limit, (r for a in essays for r in a.conversation.records),
+                          key=lambda r: (r.date, r.id))
 
 
 def write_site_feeds(info: feeds.FeedInfo, urls: SiteUrls, essays: list, store: BundleStore,
