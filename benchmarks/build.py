@@ -5,7 +5,9 @@
 Each build runs `pelican` in its own process so time and peak memory are measured alone.
 Peak memory is the highest total PSS of the build's whole process tree (Pelican plus
 Colloquy's forked workers), sampled every 50 ms: shared pages are split, not counted
-twice. Prints, for each size, the figures and the three ratios Colloquy promises: cold
+twice. Sampling slows the build it watches (walking a process's page tables contends
+with its page faults and forks), so cold-build times come from builds nobody samples,
+and memory from one more build of each site that is sampled. Prints, for each size, the figures and the three ratios Colloquy promises: cold
 build with comments / without (≤ 1.3), warm rebuild after one new comment / cold build
 (≤ 0.35), peak memory with comments / without (≤ 1.5).
 """
@@ -109,12 +111,13 @@ def tree_pss_kib(pid: int) -> int:
     return total
 
 
-def build(root: Path, run: str = "") -> tuple[float, float, float]:
+def build(root: Path, run: str = "", sample: bool = True) -> tuple[float, float, float]:
     """One pelican build in its own process: (seconds, peak memory in MiB, CPU seconds).
 
     `run` names a fresh output and cache folder (output-<run>, cache-<run>): a cold
     build. CPU seconds are user + system time of the whole tree (Pelican and its
     workers): less sensitive than wall time to whatever else the machine is doing.
+    Without `sample`, memory is not watched (and reported as 0).
     """
     env = dict(os.environ, PYTHONPATH=str(REPO / "plugins"))
     folders = []
@@ -128,7 +131,7 @@ def build(root: Path, run: str = "") -> tuple[float, float, float]:
     peak = 0
     done = threading.Event()
 
-    def sample():
+    def watch():
         # Reading PSS walks each process's page tables: at full speed that costs a
         # quarter of a core, taken from a build that uses both. So: every 50 ms (peaks
         # last seconds), at the lowest priority.
@@ -138,13 +141,15 @@ def build(root: Path, run: str = "") -> tuple[float, float, float]:
             peak = max(peak, tree_pss_kib(process.pid))
             time.sleep(0.05)
 
-    sampler = threading.Thread(target=sample)
-    sampler.start()
+    sampler = threading.Thread(target=watch)
+    if sample:
+        sampler.start()
     _, status, usage = os.wait4(process.pid, 0)  # usage covers the workers it waited for
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     done.set()
-    sampler.join()
+    if sample:
+        sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"build failed in {root}")
     return elapsed, peak / 1024, usage.ru_utime + usage.ru_stime
@@ -216,17 +221,23 @@ def main() -> None:
 
     time.sleep(max(0.0, quiet_from - time.monotonic()))
     # Cold builds, each into fresh folders, every site taking its turn in each round so
-    # that a slow spell of the machine hits all alike. The best of the runs counts.
+    # that a slow spell of the machine hits all alike. The best of the runs counts. Then
+    # one more cold build of each site, watched, for its peak memory.
     cold_runs = {root: [] for pair in sites.values() for root in pair}
     for run in range(args.runs):
         for root in cold_runs:
             settle()
-            cold_runs[root].append(build(root, str(run)))
+            cold_runs[root].append(build(root, str(run), sample=False))
+    peak = {}
+    for root in cold_runs:
+        settle()
+        peak[root] = build(root, "memory")[1]
     warm = {essays: warm_rebuilds(full, args.runs) for essays, (_, full) in sites.items()}
 
     for essays, (plain, full) in sites.items():
-        (cold_plain, mem_plain, cpu_plain), (cold_full, mem_full, cpu_full) = (
+        (cold_plain, _, cpu_plain), (cold_full, _, cpu_full) = (
             min(cold_runs[plain]), min(cold_runs[full]))
+        mem_plain, mem_full = peak[plain], peak[full]
         warm_full, mem_warm, cpu_warm = warm[essays]
         print(f"\n{essays} essays")
         rows = [("cold build, no comments", cold_plain, mem_plain, cpu_plain),
