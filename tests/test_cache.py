@@ -51,3 +51,60 @@ def test_the_site_key_is_stable_and_sees_every_setting(tmp_path):
     (tmp_path / "page.html").write_text("{{ SITENAME }}!")
     assert key != site_key(settings, [tmp_path], "1")
     assert " at 0x" not in stable_repr(settings)
+
+
+def test_a_damaged_bundle_is_prepared_again_not_shown_wrong(site):
+    """A bundle file cut short, emptied or replaced by something else (a crash, a full disk,
+    a foreign file) only costs the next build the time of preparing that folder again."""
+    site.essay("slow")
+    site.comment("slow", "a0", author="Ines", body="The first words of a careful reply.")
+    site.comment("slow", "a1", author="Jonas", body="An answer to it.", reply_to="a0")
+    site.build()
+    bundle = site.cache / "colloquy" / "slow.pickle"
+    whole = bundle.read_bytes()
+    for damaged in (whole[: len(whole) // 2], whole[:5], b"", b"\x80\x05garbage" * 40):
+        bundle.write_bytes(damaged)
+        site.comment("slow", "a2", author="Mara", body=f"Written after {len(damaged)} bytes.")
+        site.build()
+        page = site.html("essays/slow/index.html")
+        authors = [a.text_content() for a in page.cssselect(".comment .author")]
+        assert authors == ["Ines", "Jonas", "Mara"], len(damaged)
+        thread = site.html("essays/slow/threads/a0/index.html")
+        assert len(thread.cssselect(".reply-here")) == 2
+        (site.content / "comments" / "slow" / "a2.md").unlink()
+
+
+def test_a_bundle_cut_short_behind_an_intact_summary_is_not_reused(site):
+    """The summary comes first in a bundle file: when only what follows it is damaged,
+    the folder's files are unchanged and the summary still matches them, yet the threads
+    cannot be read. The folder is prepared again rather than shown empty."""
+    site.essay("slow")
+    site.comment("slow", "a0", author="Ines", body="The first words of a careful reply.")
+    site.build()
+    bundle = site.cache / "colloquy" / "slow.pickle"
+    whole = bundle.read_bytes()
+    for cut in (len(whole) - 3, len(whole) // 2):
+        bundle.write_bytes(whole[:cut])
+        site.build()
+        page = site.html("essays/slow/index.html")
+        assert [a.text_content() for a in page.cssselect(".comment .author")] == ["Ines"], cut
+        assert site.html("essays/slow/threads/a0/index.html").cssselect("#reply-a0")
+
+
+def test_a_bundle_damaged_inside_does_not_fail_the_build(site):
+    """Damage that keeps the file's length (a disk's, not ours: bundles are written whole
+    and renamed into place) cannot be seen without reading every bundle in full on every
+    build. The build still succeeds; touching the folder's files (or deleting the cache
+    folder) prepares it again."""
+    site.essay("slow")
+    site.comment("slow", "a0", author="Ines", body="The first words of a careful reply.")
+    site.build()
+    bundle = site.cache / "colloquy" / "slow.pickle"
+    whole = bundle.read_bytes()
+    bundle.write_bytes(whole[: len(whole) // 2] + b"\x00" * (len(whole) - len(whole) // 2))
+    site.build()
+    assert site.html("essays/slow/index.html").cssselect("#conversation")
+    site.comment("slow", "a0", author="Ines", body="The first words, edited.")
+    site.build()
+    page = site.html("essays/slow/index.html")
+    assert "edited" in page.cssselect("#c-a0 .comment-body")[0].text_content()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from colloquy import markup
 from colloquy.markup import render, sanitise, text_of
 from xss import VECTORS, fragment_bits
 
@@ -101,3 +104,22 @@ def test_a_body_past_the_render_cap_is_cut_at_a_space():
     assert html.endswith("<p>[…]</p>")
     assert html.count("word") <= MAX_RENDER_CHARS // 5
     assert render("&#" * MAX_RENDER_CHARS).endswith("<p>[…]</p>")
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("> Where do replies go?\n\nUnder the comment they \"answer\", I hope.",
+     "Under the comment they “answer”, I hope."),
+    ("> > quoted twice\n> once\n\nmine & **yours**", "mine & yours"),
+    ("> only a quote", "only a quote"),                      # nothing else: the quote
+    ("Fish & chips <b>now</b>", "Fish & chips now"),          # entities read, tags gone
+    ("word " * 40, "word " * 16 + "word…"),                  # cut at a word, ≤ 90
+])
+def test_first_words_are_the_comments_own_plain_words(source, expected):
+    assert markup.first_words(markup.render(source)) == expected.strip()
+
+
+@given(st.text(max_size=400))
+def test_first_words_are_short_plain_text_whatever_the_body(body):
+    words = markup.first_words(markup.render(body))
+    assert len(words) <= 90
+    assert "\n" not in words and "<blockquote>" not in words

@@ -28,7 +28,7 @@ from .threads import Conversation, build_conversations
 
 EXCERPT_CHARS = 280
 FOLDER_BATCH = 5  # comment folders claimed at a time when both processes prepare
-FORMAT = 4  # of the bundle files: part of the site's key, so older caches are not read
+FORMAT = 5  # of the bundle files: part of the site's key, so older caches are not read
 # A missing, torn or foreign cache file only costs a slower build.
 UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError,
               struct.error)
@@ -134,8 +134,9 @@ class BundleStore:
     A bundle file holds three pickles, each read only by what needs it: the folder's
     summary (read when the next build checks whether the folder changed), what the essay
     page shows (its threads' HTML), and the comments and whole threads, which only thread
-    pages and feeds need. It starts with the offset of the second, so that reading the
-    essay page's part skips the summary. The process that prepares a folder saves its
+    pages and feeds need. It starts with the offset of the second and the file's whole
+    length, so that reading the essay page's part skips the summary, and a file cut short
+    is not mistaken for a folder's bundle. The process that prepares a folder saves its
     bundle at once: there is no index to gather and save at the end.
     """
 
@@ -147,9 +148,13 @@ class BundleStore:
         return self.directory / f"{essay}.pickle"
 
     def load_summary(self, essay: str) -> Summary | None:
+        """The folder's summary, or None when its bundle is missing, foreign or not whole
+        (then the folder is prepared again)."""
         try:
             with self.path(essay).open("rb") as handle:
-                handle.seek(_OFFSET.size)
+                _, length = _HEADER.unpack(handle.read(_HEADER.size))
+                if length != os.fstat(handle.fileno()).st_size:
+                    return None
                 summary = pickle.load(handle)
         except UNREADABLE:
             return None
@@ -159,7 +164,7 @@ class BundleStore:
         """Root id → the thread as the essay page shows it; read without the comments."""
         try:
             with self.path(essay).open("rb") as handle:
-                handle.seek(_OFFSET.unpack(handle.read(_OFFSET.size))[0])
+                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[0])
                 return pickle.load(handle)[1]
         except UNREADABLE:
             return {}
@@ -167,7 +172,7 @@ class BundleStore:
     def load(self, essay: str) -> Bundle | None:
         try:
             with self.path(essay).open("rb") as handle:
-                handle.seek(_OFFSET.unpack(handle.read(_OFFSET.size))[0])
+                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[0])
                 version, page_html = pickle.load(handle)
                 comments, thread_html = pickle.load(handle)
         except UNREADABLE:
@@ -182,17 +187,18 @@ class BundleStore:
         with tmp.open("wb") as handle:
             pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
             pickler.fast = True
-            handle.write(_OFFSET.pack(0))
+            handle.write(_HEADER.pack(0, 0))
             pickler.dump(summary)
             page_part = handle.tell()
             pickler.dump((bundle.markup_version, bundle.page_html))
             pickler.dump((bundle.comments, bundle.thread_html))
+            length = handle.tell()
             handle.seek(0)
-            handle.write(_OFFSET.pack(page_part))
+            handle.write(_HEADER.pack(page_part, length))
         tmp.replace(target)
 
 
-_OFFSET = struct.Struct("<Q")
+_HEADER = struct.Struct("<QQ")  # where the essay page's part starts; the file's length
 
 
 @dataclass

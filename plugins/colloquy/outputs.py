@@ -211,7 +211,10 @@ def _site_comments_feed(info, urls: SiteUrls, essays, store: BundleStore,
     by_slug = {a.slug: a for a in essays}
     entries = []
     for slug in {r.essay for r in newest}:  # one bundle at a time, for the few needed
-        conversation = store.load(slug).conversation(slug)  # decorated when prepared
+        bundle = store.load(slug)
+        if bundle is None:
+            continue   # its cache file was damaged during the build: left out this time
+        conversation = bundle.conversation(slug)  # decorated when prepared
         wanted = {r.id for r in newest if r.essay == slug}
         entries += [comment_entry(info, urls, by_slug[slug], c)
                     for c in conversation.written if c.id in wanted]

@@ -77,8 +77,8 @@ class EssayConversation:
         """Each section's threads as HTML, read from the bundle (not kept afterwards)."""
         if not self.summary.ids:
             return {name: [] for name in ("responses", "threads", "mentions")}
-        page_html = self._store.load_page_html(self.summary.essay)
-        return {name: [Markup(page_html[root]) for root in roots]
+        page_html = self._store.load_page_html(self.summary.essay)  # {} if unreadable
+        return {name: [Markup(page_html[root]) for root in roots if root in page_html]
                 for name, roots in self.summary.sections.items()}
 
 
