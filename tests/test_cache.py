@@ -108,3 +108,27 @@ def test_a_bundle_damaged_inside_does_not_fail_the_build(site):
     site.build()
     page = site.html("essays/slow/index.html")
     assert "edited" in page.cssselect("#c-a0 .comment-body")[0].text_content()
+
+
+def test_a_copy_of_the_site_taken_before_another_build_gets_the_new_thread_pages(site):
+    """`colloquy build` writes into a copy of the site taken when it starts. When another
+    build (`colloquy dev` rebuilding on the new file) rewrites the site in place meanwhile,
+    the shared cache records the new pages: the copy's older thread page must not pass
+    for one of them, or the approved reply is missing from its thread page."""
+    import lxml.html
+    import shutil
+
+    site.essay("slow")
+    site.comment("slow", "a0", author="Ines", body="The first words of a careful reply.")
+    site.build()
+    copy = site.output.parent / "copy"
+    shutil.copytree(site.output, copy)           # what builds.py starts from
+    site.comment("slow", "a1", author="Jonas", body="A reply approved now.", reply_to="a0")
+    site.build()                                  # the in-place build, first to finish
+    site.build(OUTPUT_PATH=str(copy))             # the build into the older copy
+    for page in ("essays/slow/index.html", "essays/slow/threads/a0/index.html"):
+        html = lxml.html.fromstring((copy / page).read_bytes())
+        assert [a.text_content() for a in html.cssselect(".comment .author")] == [
+            "Ines", "Jonas"], page
+    feed = (copy / "essays/slow/threads/a0/feed.atom.xml").read_text(encoding="utf-8")
+    assert "Jonas replied to Ines" in feed

@@ -42,16 +42,28 @@ def _date(essay) -> datetime:
 
 
 class OutputCache:
-    """Remembers the input hash of each generated file, to skip rewriting unchanged ones."""
+    """Remembers the input hash of each generated file, to skip rewriting unchanged ones.
+
+    Each hash is kept with the modification time and size the file had once written: a
+    file is skipped only when the one on disk is that file. The cache folder is shared by
+    every build of the site, and a build may write into a copy of the output taken
+    earlier (`colloquy build` does, see builds.py) while another rewrites the original
+    in place: the copy's older pages no longer match what was recorded, and are written
+    again instead of kept.
+    """
 
     def __init__(self, path: Path | None, output_path: str, site_key: str):
         self.output = Path(output_path)
-        self.keys = BuildCache(path, site_key)
+        self.keys = BuildCache(path, site_key)  # name → (hash, mtime in ns, size)
 
     def stale(self, name: str, key: str) -> bool:
-        unchanged = self.keys.get(name) == key and (self.output / name).exists()
-        self.keys.put(name, key)
-        return not unchanged
+        recorded = self.keys.get(name)
+        if recorded is not None and recorded[0] == key and recorded[1:] == _stamp(
+                self.output / name):
+            self.keys.put(name, recorded)
+            return False
+        self.keys.put(name, key)  # stamped when saved, once written
+        return True
 
     def write(self, name: str, data: bytes) -> None:
         """Write bytes only when they differ, so unchanged feeds keep their mtime."""
@@ -69,7 +81,20 @@ class OutputCache:
         logger.info("Writing %s", target)
 
     def save(self) -> None:
+        """Record the stamp of each file written this build (both processes' files)."""
+        for name, value in self.keys.used.items():
+            if isinstance(value, str):
+                self.keys.used[name] = (value, *_stamp(self.output / name))
         self.keys.save()
+
+
+def _stamp(path: Path) -> tuple[int, int] | tuple[None, None]:
+    """A file's modification time (ns) and size; (None, None) when it does not exist."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None, None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def thread_notes(essay, thread_id: str, marks: dict) -> str:
