@@ -73,11 +73,9 @@ class Summary:
     problems: list[CommentFileError] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     tallies: list[tuple[str, datetime]] = field(default_factory=list)  # (like|repost, date)
-    count: int = -1  # comments with words in them (everything but likes and reposts)
-
-    def __post_init__(self):
-        if self.count < 0:
-            self.count = len(self.records)
+    # Comments with words in them (everything but likes and reposts): kept apart from
+    # the records, which the build lets go of once the digest has read them.
+    count: int = 0
 
     # A big site has tens of thousands of records, pickled between the build's processes
     # and into the cache: as plain tuples, which pickle works through in C, where a

@@ -197,8 +197,8 @@ def _week_digest(week, records, by_slug, by_id, first_seen, followups, tally_kin
     ranked = _ranked_threads(records, by_slug, by_id)
     digest.threads = [_thread_digest(essay, root, new, score)
                       for score, essay, root, new in ranked[:max_threads]]
-    digest.more_threads = [ThreadLink(essay, root, len(new))
-                           for _, essay, root, new in ranked[max_threads:max_threads + MORE_THREADS]]
+    linked = ranked[max_threads:max_threads + MORE_THREADS]
+    digest.more_threads = [ThreadLink(essay, root, len(new)) for _, essay, root, new in linked]
     digest.unlisted_threads = max(0, len(ranked) - max_threads - MORE_THREADS)
     active = len(ranked)
     responses = sorted((r for r in records if r.kind == "response"),

@@ -200,9 +200,9 @@ def essay_comments_feed(info: feeds.FeedInfo, urls: SiteUrls, essay,
         fallback_updated=_date(essay), threaded=True, shared=shared)
 
 
-def newest_records(essays, limit: int) -> list[Record]:
-    """The site's newest comments (on essays and pages), for its comments feed."""
-    return heapq.nlargest(limit, (r for a in essays for r in a.conversation.records),
+def newest_records(summaries: list[Summary], limit: int) -> list[Record]:
+    """The newest comments of these summaries, for the site's comments feed."""
+    return heapq.nlargest(limit, (r for s in summaries for r in s.records),
                           key=lambda r: (r.date, r.id))
 
 

@@ -27,7 +27,7 @@ from pelican.writers import Writer
 
 from . import __version__, bundles, digest_pages, feeds, markup, substance, settings as colloquy_settings
 from .background import Batches, Forked, can_fork
-from .bundles import BundleStore, Preparer, Record, Summary
+from .bundles import BundleStore, Preparer, Summary
 from .cache import site_key
 from .comments import Comment
 from .errors import ColloquyError, CommentFileError, log_problems
@@ -59,10 +59,6 @@ class EssayConversation:
     @property
     def reposts(self) -> int:
         return self.summary.reposts
-
-    @property
-    def records(self) -> list[Record]:
-        return self.summary.records
 
     def tallies(self) -> list[Comment]:
         """The likes and reposts themselves (who, when, from where), oldest first, for the
@@ -166,8 +162,11 @@ class ColloquyGenerator(Generator):
         # The records have served: the digest keeps those it shows, the site's comments
         # feed the newest. Let go of the rest before the writer forks, so that neither
         # process carries a record per comment of the site through the writing.
-        published = [*self.context.get("articles", []), *self.context.get("pages", [])]
-        self.newest = newest_records(published, self.colloquy["COLLOQUY_FEED_ITEMS"])
+        published = {page.slug for name in ("articles", "pages")
+                     for page in self.context.get(name, [])}
+        self.newest = newest_records(
+            [s for slug, s in self.summaries.items() if slug in published],
+            self.colloquy["COLLOQUY_FEED_ITEMS"])
         for summary in self.summaries.values():
             summary.records = []
         # Everything thread pages and feeds need is known: write them alongside Pelican.

@@ -97,8 +97,9 @@ def _summaries(conversations: dict, max_depth: int, urls: SiteUrls) -> dict:
         for c in conversation.by_id.values():
             c.permalink = urls.permalink(c, max_depth)
         substance.score_conversation(conversation)
+        records = [record(c) for c in conversation.written]
         summaries[slug] = Summary(
-            slug, "", records=[record(c) for c in conversation.written],
+            slug, "", records=records, count=len(records),
             tallies=[(c.kind, c.date) for c in conversation.likes + conversation.reposts])
     return summaries
 
