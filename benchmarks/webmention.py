@@ -23,9 +23,7 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -36,7 +34,9 @@ from urllib.parse import urlencode
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 ESSAY = "benchmark-essay"
-SECRET = "benchmark-secret-" + "0" * 32
+
+sys.path.insert(0, str(HERE))
+from intake import free_port, start_server  # noqa: E402  (the same server, started alike)
 
 
 def make_site(root: Path, concurrency: int) -> Path:
@@ -81,28 +81,6 @@ class Source(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(conf: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, COLLOQUY_SECRET=SECRET, PYTHONPATH=str(REPO / "plugins"))
-    process = subprocess.Popen([sys.executable, "-m", "colloquy", "--settings", str(conf),
-                                "serve", "--port", str(port), "--log-level", "warning"],
-                               env=env)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("colloquy serve did not start")
 
 
 async def client(port: int, source_base: str, jobs: asyncio.Queue, results: list) -> None:
