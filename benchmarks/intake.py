@@ -56,6 +56,8 @@ def make_site(root: Path) -> Path:
     conf.write_text("\n".join([
         f"PATH = {str(root / 'content')!r}", f"OUTPUT_PATH = {str(root / 'output')!r}",
         f"COLLOQUY_SITE_DIR = {str(root)!r}", "SITEURL = ''", "COLLOQUY_RATE_LIMIT = 0",
+        # Where the essay page above is: the site's URL settings say where essays live.
+        "ARTICLE_URL = 'essays/{slug}/'", "ARTICLE_SAVE_AS = 'essays/{slug}/index.html'",
         "COLLOQUY_AUTO_APPROVE_AFTER = 0"]) + "\n", encoding="utf-8")
     return conf
 
