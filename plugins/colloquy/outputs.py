@@ -70,6 +70,7 @@ class OutputCache:
         target = self.output / name
         try:
             if target.read_bytes() == data:
+                self.written(name)
                 return
         except FileNotFoundError:
             pass
@@ -79,6 +80,14 @@ class OutputCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         logger.info("Writing %s", target)
+        self.written(name)
+
+    def written(self, name: str) -> None:
+        """Stamp a file this build has just written, by whichever process wrote it (so
+        the stamps are taken while both processes write, not one by one at the end)."""
+        value = self.keys.used.get(name)
+        if isinstance(value, str):
+            self.keys.used[name] = (value, *_stamp(self.output / name))
 
     def save(self) -> None:
         """Record the stamp of each file written this build (both processes' files)."""
@@ -168,6 +177,7 @@ class ThreadOutput:
                                        article=essay, essay=essay, thread=root,
                                        thread_html=Markup(bundle.whole_thread(root.id)),
                                        page_feeds=page_feeds)
+                self.outputs.written(page)
             if urls.thread_feed(slug, root.id) in stale:
                 self.outputs.write(urls.thread_feed(slug, root.id),
                                    thread_feed(info, urls, essay, root, shared))
