@@ -229,6 +229,8 @@ def test_draft_writes_a_prefilled_note_and_never_overwrites(site, tmp_path, caps
     text = target.read_text()
     assert text.startswith("week: 2026-W53\ntitle: ")
     assert "<!--" in text and "Sol" in text and "Tallies: 3 comments" in text
+    # Each featured comment is quoted in its own words (read apart from its record).
+    assert "“The first Monday of the last week, words of my own here.”" in text
     target.write_text("week: 2026-W53\ntitle: My year's end\n\nMine, all mine.\n")
     conf = write_conf(site, tmp_path, COLLOQUY_DIGEST_NOW=NOW)
     assert cli.main(["--settings", str(conf), "digest", "draft"]) == 2
@@ -246,6 +248,11 @@ def test_draft_writes_a_prefilled_note_and_never_overwrites(site, tmp_path, caps
             draft(settings, week_text)
     running, _, _ = draft(settings, "2027-W01")      # the running week may be drafted early
     assert "still running" in running.read_text()
+    # A running week is gathered apart from the ended ones; its comments are quoted too.
+    in_week = site.settings(COLLOQUY_DIGEST_NOW="2026-12-31T12:00:00+01:00")
+    target.unlink()
+    early, _, _ = draft(in_week, "2026-W53")
+    assert "“The first Monday of the last week, words of my own here.”" in early.read_text()
     site.build(COLLOQUY_DIGEST_NOW=NOW)
     assert not (site.output / "digest/2027-w01").exists()
 

@@ -28,7 +28,7 @@ from .threads import Conversation, build_conversations
 
 EXCERPT_CHARS = 280
 FOLDER_BATCH = 5  # comment folders claimed at a time when both processes prepare
-FORMAT = 5  # of the bundle files: part of the site's key, so older caches are not read
+FORMAT = 6  # of the bundle files: part of the site's key, so older caches are not read
 # A missing, torn or foreign cache file only costs a slower build.
 UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError,
               struct.error)
@@ -48,8 +48,6 @@ class Record(NamedTuple):
     website: str | None
     url: str | None
     permalink: str
-    excerpt: str                 # its own words (quotes, code, URLs left out), for the digest
-    excerpt_cut: bool            # the excerpt stops before the comment does
     # Substance signals and score (substance.py), so the digest needs no bundle.
     own_words: int = 0
     links: int = 0
@@ -102,6 +100,10 @@ class Bundle:
     page_html: dict[str, str]    # root id → thread as the essay page shows it (capped)
     thread_html: dict[str, str]  # root id → the whole thread, where it differs from that
     markup_version: str = markup.MARKUP_VERSION
+    # Comment id → (its own words, quotes, code and URLs left out; whether they were cut
+    # short), for the digest: read only for the few comments a digest shows, so that the
+    # records, kept for every comment of the site, stay light.
+    excerpts: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     def whole_thread(self, root_id: str) -> str:
         return self.thread_html.get(root_id) or self.page_html[root_id]
@@ -129,12 +131,12 @@ def folder_key(files: list[os.DirEntry], site_key: str) -> str:
 class BundleStore:
     """Bundles in one folder (Pelican's cache folder, or a temporary one).
 
-    A bundle file holds three pickles, each read only by what needs it: the folder's
-    summary (read when the next build checks whether the folder changed), what the essay
-    page shows (its threads' HTML), and the comments and whole threads, which only thread
-    pages and feeds need. It starts with the offset of the second and the file's whole
-    length, so that reading the essay page's part skips the summary, and a file cut short
-    is not mistaken for a folder's bundle. The process that prepares a folder saves its
+    A bundle file holds four pickles, each read only by what needs it: the folder's
+    summary (read when the next build checks whether the folder changed), the excerpts
+    (for the digest), what the essay page shows (its threads' HTML), and the comments and
+    whole threads, which only thread pages and feeds need. It starts with the offsets of
+    the second and third and the file's whole length, so that each part is read without
+    the ones before it, and a file cut short is not mistaken for a folder's bundle. The process that prepares a folder saves its
     bundle at once: there is no index to gather and save at the end.
     """
 
@@ -150,7 +152,7 @@ class BundleStore:
         (then the folder is prepared again)."""
         try:
             with self.path(essay).open("rb") as handle:
-                _, length = _HEADER.unpack(handle.read(_HEADER.size))
+                length = _HEADER.unpack(handle.read(_HEADER.size))[2]
                 if length != os.fstat(handle.fileno()).st_size:
                     return None
                 summary = pickle.load(handle)
@@ -158,19 +160,26 @@ class BundleStore:
             return None
         return summary if isinstance(summary, Summary) else None
 
+    def load_excerpts(self, essay: str) -> dict[str, tuple[str, bool]]:
+        """Comment id → its excerpt for the digest; {} when the bundle is unreadable."""
+        return self._load_part(essay, 0, {})
+
     def load_page_html(self, essay: str) -> dict[str, str]:
         """Root id → the thread as the essay page shows it; read without the comments."""
+        return self._load_part(essay, 1, (None, {}))[1]
+
+    def _load_part(self, essay: str, part: int, default):
         try:
             with self.path(essay).open("rb") as handle:
-                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[0])
-                return pickle.load(handle)[1]
+                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[part])
+                return pickle.load(handle)
         except UNREADABLE:
-            return {}
+            return default
 
     def load(self, essay: str) -> Bundle | None:
         try:
             with self.path(essay).open("rb") as handle:
-                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[0])
+                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[1])
                 version, page_html = pickle.load(handle)
                 comments, thread_html = pickle.load(handle)
         except UNREADABLE:
@@ -184,24 +193,24 @@ class BundleStore:
         comment and date: that halves the time to save and load a bundle."""
         target = self.path(summary.essay)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        parts = (summary, (bundle.markup_version, bundle.page_html),
+        parts = (summary, bundle.excerpts, (bundle.markup_version, bundle.page_html),
                  (bundle.comments, bundle.thread_html))
         with tmp.open("wb") as handle:
             pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.write(_HEADER.pack(0, 0))
+            handle.write(_HEADER.pack(0, 0, 0))
             offsets = []
             for part in parts:
                 offsets.append(handle.tell())
                 pickler.clear_memo()
                 pickler.dump(part)
-            page_part = offsets[1]
             length = handle.tell()
             handle.seek(0)
-            handle.write(_HEADER.pack(page_part, length))
+            handle.write(_HEADER.pack(offsets[1], offsets[2], length))
         tmp.replace(target)
 
 
-_HEADER = struct.Struct("<QQ")  # where the essay page's part starts; the file's length
+# Where the excerpts and the essay page's part start; the file's length.
+_HEADER = struct.Struct("<QQQ")
 
 
 @dataclass
@@ -267,6 +276,7 @@ class Preparer:
             if whole != capped:  # kept once when the essay page shows the whole thread
                 bundle.thread_html[root.id] = whole
         summary.records = [record(c) for c in conversation.written]
+        bundle.excerpts = {c.id: excerpt(c) for c in conversation.written}
         summary.count = len(summary.records)
         summary.tallies = [(c.kind, c.date.astimezone(timezone.utc))
                            for c in conversation.likes + conversation.reposts]
@@ -287,17 +297,22 @@ class Preparer:
 
 
 def record(comment: Comment) -> Record:
-    text = substance.analyse(comment.body).text
-    cut = len(text) > EXCERPT_CHARS
-    if cut:  # no ellipsis stored: one non-ASCII character would double the string's size
-        text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
     # In UTC: one shared time zone object instead of one per record.
     return Record(comment.id, comment.essay, comment.author,
                   comment.date.astimezone(timezone.utc), comment.kind,
                   comment.thread_id, comment.parent.id if comment.parent else None,
-                  comment.is_author, comment.website, comment.url, comment.permalink, text, cut,
+                  comment.is_author, comment.website, comment.url, comment.permalink,
                   comment.own_words, comment.links, comment.replies_drawn,
                   comment.author_replied, comment.substance, comment.reshare)
+
+
+def excerpt(comment: Comment) -> tuple[str, bool]:
+    """The comment's own words as one line, and whether they were cut at EXCERPT_CHARS."""
+    text = substance.analyse(comment.body).text
+    cut = len(text) > EXCERPT_CHARS
+    if cut:  # no ellipsis stored: one non-ASCII character would double the string's size
+        text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+    return text, cut
 
 
 # What a thread shows of each comment: every field but its links and its source text.

@@ -4,8 +4,10 @@
 (Pelican articles or EssayRefs, with `followup_of` attached), each essay's light Records
 (bundles.py: every comment's substance is already on its record, so a year of weeks
 never loads a bundle) and the author's notes, and returns one WeekDigest per ended ISO
-week that had conversation, newest first. Nothing here reads files or knows Pelican;
-archive.py freezes a week once it is published, digest_pages.py writes it. docs/digest.md.
+week that had conversation, newest first. `with_excerpts` then gives the few comments
+the weeks show their words, from a function the caller passes. Nothing here reads files
+or knows Pelican; archive.py freezes a week once it is published, digest_pages.py writes
+it. docs/digest.md.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from .bundles import Record
 from .errors import CommentFileError
@@ -32,15 +34,18 @@ EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 @dataclass
 class Featured:
-    """A contribution shown in a digest; its excerpt is made when shown."""
+    """A contribution shown in a digest. Its words are not in its record (records are
+    kept for every comment of the site): `with_excerpts` gives them to the weeks shown."""
 
     comment: Record
     essay: Any
     words: int = EXCERPT_WORDS   # excerpt length
+    own_words: tuple[str, bool] = ("", False)   # bundles.excerpt: (text, cut short)
 
     @cached_property  # read by the page's change key and by the page itself
     def excerpt(self) -> str:
-        return typeset(_words(self.comment.excerpt, self.words, self.comment.excerpt_cut))
+        text, cut = self.own_words
+        return typeset(_words(text, self.words, cut))
 
 
 class ThreadLink(NamedTuple):
@@ -150,6 +155,21 @@ def collect(essays, summaries: dict, tz, now: datetime, notes: dict[Week, Note],
                               max_threads)
         digests.append(dated(digest, notes.get(week), tz))
     return digests, problems
+
+
+def with_excerpts(weeks: list[WeekDigest],
+                  excerpts_of: Callable[[str], dict[str, tuple[str, bool]]]) -> None:
+    """Give every contribution the weeks show its words: `excerpts_of(slug)` maps the
+    essay's comment ids to (text, cut short), and is asked once per essay."""
+    by_essay: dict[str, list[Featured]] = defaultdict(list)
+    for week in weeks:
+        for item in [f for t in week.threads for f in t.featured] + week.responses \
+                + week.new_voices:
+            by_essay[item.comment.essay].append(item)
+    for slug, items in by_essay.items():
+        excerpts = excerpts_of(slug)
+        for item in items:
+            item.own_words = excerpts.get(item.comment.id, ("", False))
 
 
 def dated(digest: WeekDigest, note: Note | None, tz) -> WeekDigest:

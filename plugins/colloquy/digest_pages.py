@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from . import feeds, settings as colloquy_settings
 from .archive import settle
-from .digest import EPOCH, FeaturedMark, WeekDigest, collect, featured_marks
+from .digest import (EPOCH, FeaturedMark, WeekDigest, collect, featured_marks,
+                     with_excerpts)
 from .errors import ColloquyError, CommentFileError, log_problems
 from .followups import attach
 from .notes import DraftNotice, Note, load_notes, note_markdown
@@ -32,13 +34,13 @@ class DigestContext:
     marks: dict[str, list[FeaturedMark]]   # essay slug → its comments quoted in digests
 
 
-def prepare(context: dict, summaries: dict, settings: dict, content_path: str
-            ) -> DigestContext:
+def prepare(context: dict, summaries: dict, settings: dict, content_path: str,
+            excerpts_of: Callable[[str], dict]) -> DigestContext:
     """generate_context step: follow-ups, notes, weeks (frozen once published), featured
     marks, set into `context` for the templates. Logs problems.
 
     Comments were scored when their folder was prepared; this step reads the summaries'
-    records only.
+    records, and `excerpts_of(slug)` (BundleStore.load_excerpts) for the comments shown.
     """
     colloquy = colloquy_settings.resolve(settings)
     articles = list(context.get("articles", []))
@@ -48,6 +50,7 @@ def prepare(context: dict, summaries: dict, settings: dict, content_path: str
     weeks, notes, now, week_problems = _weeks(articles, summaries, settings, colloquy,
                                               content_path, write=True)
     problems += week_problems
+    with_excerpts(weeks, excerpts_of)
     # Kept in the context, not on each essay: an attribute on a thousand essays costs a MB.
     marks = featured_marks(weeks)
     context["colloquy_featured"] = marks

@@ -158,7 +158,8 @@ class ColloquyGenerator(Generator):
             essay.conversation = EssayConversation(summary, self.store)
         # Follow-up links, the digest weeks and "featured" marks, from the summaries'
         # scored records; before the writer forks, so both processes see them.
-        self.digest = digest_pages.prepare(self.context, self.summaries, self.settings, self.path)
+        self.digest = digest_pages.prepare(self.context, self.summaries, self.settings,
+                                           self.path, self.store.load_excerpts)
         # The records have served: the digest keeps those it shows, the site's comments
         # feed the newest. Let go of the rest before the writer forks, so that neither
         # process carries a record per comment of the site through the writing.

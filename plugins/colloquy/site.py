@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import archive, settings as colloquy_settings, substance
-from .digest import EPOCH, WeekDigest, collect
+from .digest import EPOCH, WeekDigest, collect, with_excerpts
 from .errors import CommentFileError, display_path
 from .followups import EssayRef
 from .notes import DigestError, Note, draft_text, load_notes, write_draft
@@ -35,6 +35,7 @@ class SiteData:
     folder: Path               # the author's notes and the weeks' frozen selections
     site_url: str
     max_threads: int
+    excerpts: dict             # essay slug → comment id → bundles.excerpt
 
 
 def load_site(settings: dict) -> SiteData:
@@ -53,7 +54,7 @@ def load_site(settings: dict) -> SiteData:
     conversations, thread_problems = build_conversations(comments, set(entries))
     problems += thread_problems
     urls = SiteUrls(settings, pages=[s for s, e in entries.items() if e.kind == "page"])
-    summaries = _summaries(conversations, colloquy["COLLOQUY_MAX_DEPTH"], urls)
+    summaries, excerpts = _summaries(conversations, colloquy["COLLOQUY_MAX_DEPTH"], urls)
     for essay in essays:
         conversations.setdefault(essay.slug, _empty(essay.slug))
     problems += attach(essays, {slug: s.records for slug, s in summaries.items()}, unpublished)
@@ -63,10 +64,12 @@ def load_site(settings: dict) -> SiteData:
                                   colloquy["COLLOQUY_DIGEST_THREADS"])
     weeks, frozen_problems = archive.settle(live, folder, essays, summaries, tz, now, notes,
                                             write=False)
+    with_excerpts(weeks, lambda slug: excerpts.get(slug, {}))
     site_url = (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
     return SiteData(essays, conversations, summaries,
                     problems + note_problems + week_problems + frozen_problems,
-                    tz, now, notes, weeks, folder, site_url, colloquy["COLLOQUY_DIGEST_THREADS"])
+                    tz, now, notes, weeks, folder, site_url, colloquy["COLLOQUY_DIGEST_THREADS"],
+                    excerpts)
 
 
 def _essays(entries, tz) -> tuple[list[EssayRef], set[str]]:
@@ -88,11 +91,12 @@ def _essays(entries, tz) -> tuple[list[EssayRef], set[str]]:
     return essays, unpublished
 
 
-def _summaries(conversations: dict, max_depth: int, urls: SiteUrls) -> dict:
-    """Each conversation scored, as the light records the digest reads."""
-    from .bundles import Summary, record
+def _summaries(conversations: dict, max_depth: int, urls: SiteUrls) -> tuple[dict, dict]:
+    """Each conversation scored, as the light records the digest reads; and each
+    comment's excerpt (essay slug → comment id → bundles.excerpt)."""
+    from .bundles import Summary, excerpt, record
 
-    summaries = {}
+    summaries, excerpts = {}, {}
     for slug, conversation in conversations.items():
         for c in conversation.by_id.values():
             c.permalink = urls.permalink(c, max_depth)
@@ -101,7 +105,8 @@ def _summaries(conversations: dict, max_depth: int, urls: SiteUrls) -> dict:
         summaries[slug] = Summary(
             slug, "", records=records, count=len(records),
             tallies=[(c.kind, c.date) for c in conversation.likes + conversation.reposts])
-    return summaries
+        excerpts[slug] = {c.id: excerpt(c) for c in conversation.written}
+    return summaries, excerpts
 
 
 def _empty(slug: str):
@@ -149,7 +154,9 @@ def _draft_digest(site: SiteData, week: Week) -> WeekDigest | None:
     # The running week (or a week whose note had problems) is not in site.weeks: gather it.
     far_future = week.end(site.tz) + timedelta(days=1)
     weeks, _ = collect(site.essays, site.summaries, site.tz, far_future, {}, site.max_threads)
-    return next((d for d in weeks if d.week == week), None)
+    weeks = [d for d in weeks if d.week == week]
+    with_excerpts(weeks, lambda slug: site.excerpts.get(slug, {}))
+    return next(iter(weeks), None)
 
 
 def unfreeze(settings: dict, week_text: str) -> tuple[Path, Week]:
