@@ -136,8 +136,9 @@ class BundleStore:
     (for the digest), what the essay page shows (its threads' HTML), and the comments and
     whole threads, which only thread pages and feeds need. It starts with the offsets of
     the second and third and the file's whole length, so that each part is read without
-    the ones before it, and a file cut short is not mistaken for a folder's bundle. The process that prepares a folder saves its
-    bundle at once: there is no index to gather and save at the end.
+    the ones before it, and a file cut short is not mistaken for a folder's bundle. The
+    process that prepares a folder saves its bundle at once: there is no index to gather
+    and save at the end.
     """
 
     def __init__(self, directory: Path):
@@ -152,7 +153,7 @@ class BundleStore:
         (then the folder is prepared again)."""
         try:
             with self.path(essay).open("rb") as handle:
-                length = _HEADER.unpack(handle.read(_HEADER.size))[2]
+                length = _HEADER.unpack(handle.read(_HEADER.size))[_LENGTH]
                 if length != os.fstat(handle.fileno()).st_size:
                     return None
                 summary = pickle.load(handle)
@@ -162,16 +163,18 @@ class BundleStore:
 
     def load_excerpts(self, essay: str) -> dict[str, tuple[str, bool]]:
         """Comment id → its excerpt for the digest; {} when the bundle is unreadable."""
-        return self._load_part(essay, 0, {})
+        return self._load_part(essay, _EXCERPTS, {})
 
     def load_page_html(self, essay: str) -> dict[str, str]:
         """Root id → the thread as the essay page shows it; read without the comments."""
-        return self._load_part(essay, 1, (None, {}))[1]
+        _, page_html = self._load_part(essay, _PAGE, (None, {}))
+        return page_html
 
-    def _load_part(self, essay: str, part: int, default):
+    def _load_part(self, essay: str, offset: int, default):
+        """The part that starts at the header's `offset`-th field, or `default`."""
         try:
             with self.path(essay).open("rb") as handle:
-                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[part])
+                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[offset])
                 return pickle.load(handle)
         except UNREADABLE:
             return default
@@ -179,7 +182,7 @@ class BundleStore:
     def load(self, essay: str) -> Bundle | None:
         try:
             with self.path(essay).open("rb") as handle:
-                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[1])
+                handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[_PAGE])
                 version, page_html = pickle.load(handle)
                 comments, thread_html = pickle.load(handle)
         except UNREADABLE:
@@ -211,6 +214,7 @@ class BundleStore:
 
 # Where the excerpts and the essay page's part start; the file's length.
 _HEADER = struct.Struct("<QQQ")
+_EXCERPTS, _PAGE, _LENGTH = range(3)
 
 
 @dataclass

@@ -163,8 +163,8 @@ def with_excerpts(weeks: list[WeekDigest],
     essay's comment ids to (text, cut short), and is asked once per essay."""
     by_essay: dict[str, list[Featured]] = defaultdict(list)
     for week in weeks:
-        for item in [f for t in week.threads for f in t.featured] + week.responses \
-                + week.new_voices:
+        featured = [f for t in week.threads for f in t.featured]
+        for item in featured + week.responses + week.new_voices:
             by_essay[item.comment.essay].append(item)
     for slug, items in by_essay.items():
         excerpts = excerpts_of(slug)
