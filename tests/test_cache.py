@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import pickle
+import struct
+
 from colloquy.cache import site_key, stable_repr
 
 NOW = "2026-09-30T12:00:00+02:00"  # the comments' week has ended: its digest is published
@@ -108,6 +112,33 @@ def test_a_bundle_damaged_inside_does_not_fail_the_build(site):
     site.build()
     page = site.html("essays/slow/index.html")
     assert "edited" in page.cssselect("#c-a0 .comment-body")[0].text_content()
+
+
+def test_a_bundle_with_parts_of_the_wrong_kind_does_not_fail_the_build(site):
+    """Well-formed pickles of the wrong kind where a bundle's excerpts and the essay page's
+    threads belong (damage that no length check sees) are read as missing: the build
+    succeeds, the digest still lists the thread, and the comment files are untouched."""
+    site.essay("slow")
+    site.comment("slow", "a0", author="Ines",
+                 body="The first words of a careful reply, and a few more of them.")
+    site.build()
+    assert "careful reply" in site.html("digest/2026-w36/index.html").text_content()
+    bundle = site.cache / "colloquy" / "slow.pickle"
+    data = bundle.read_bytes()
+    header = struct.Struct("<QQQ")
+    excerpts_at, page_at, _ = header.unpack(data[:header.size])
+    rest = io.BytesIO(data)
+    rest.seek(page_at)
+    pickle.load(rest)                       # the essay page's part; the comments follow
+    wrong = [pickle.dumps(["not", "excerpts"]), pickle.dumps(("not", "a page", "part"))]
+    body = data[header.size:excerpts_at] + wrong[0] + wrong[1] + data[rest.tell():]
+    page_at = excerpts_at + len(wrong[0])
+    bundle.write_bytes(header.pack(excerpts_at, page_at, header.size + len(body)) + body)
+    site.build()
+    digest = site.html("digest/2026-w36/index.html").text_content()
+    assert "Ines" in digest and "careful reply" not in digest
+    assert site.html("essays/slow/index.html").cssselect("#conversation")
+    assert (site.content / "comments" / "slow" / "a0.md").exists()
 
 
 def test_a_copy_of_the_site_taken_before_another_build_gets_the_new_thread_pages(site):

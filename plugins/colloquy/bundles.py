@@ -163,21 +163,24 @@ class BundleStore:
 
     def load_excerpts(self, essay: str) -> dict[str, tuple[str, bool]]:
         """Comment id → its excerpt for the digest; {} when the bundle is unreadable."""
-        return self._load_part(essay, _EXCERPTS, {})
+        excerpts = self._load_part(essay, _EXCERPTS)
+        return excerpts if isinstance(excerpts, dict) else {}
 
     def load_page_html(self, essay: str) -> dict[str, str]:
         """Root id → the thread as the essay page shows it; read without the comments."""
-        _, page_html = self._load_part(essay, _PAGE, (None, {}))
-        return page_html
+        part = self._load_part(essay, _PAGE)  # (markup version, page HTML)
+        if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], dict):
+            return part[1]
+        return {}
 
-    def _load_part(self, essay: str, offset: int, default):
-        """The part that starts at the header's `offset`-th field, or `default`."""
+    def _load_part(self, essay: str, offset: int):
+        """The part that starts at the header's `offset`-th field; None if unreadable."""
         try:
             with self.path(essay).open("rb") as handle:
                 handle.seek(_HEADER.unpack(handle.read(_HEADER.size))[offset])
                 return pickle.load(handle)
         except UNREADABLE:
-            return default
+            return None
 
     def load(self, essay: str) -> Bundle | None:
         try:
