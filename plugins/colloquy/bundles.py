@@ -282,11 +282,8 @@ class Preparer:
             bundle.page_html[root.id] = capped
             if whole != capped:  # kept once when the essay page shows the whole thread
                 bundle.thread_html[root.id] = whole
-        summary.records = [record(c) for c in conversation.written]
-        bundle.excerpts = {c.id: excerpt(c) for c in conversation.written}
+        summary.records, bundle.excerpts, summary.tallies = digest_facts(conversation)
         summary.count = len(summary.records)
-        summary.tallies = [(c.kind, c.date.astimezone(timezone.utc))
-                           for c in conversation.likes + conversation.reposts]
         for comment in comments:  # flat on disk: deep threads would overflow pickle's stack
             comment.parent, comment.replies = None, []
         self.store.save(summary, bundle)
@@ -301,6 +298,18 @@ class Preparer:
             key = markup.body_key(comment.body)
             comment.html = known.get(key) or markup.render(comment.body)
             known[key] = comment.html
+
+
+def digest_facts(conversation: Conversation) -> tuple[list[Record],
+                                                     dict[str, tuple[str, bool]],
+                                                     list[tuple[str, datetime]]]:
+    """What the digest and the site's comments feed read of a scored conversation: a
+    record per written comment, each one's excerpt by id, and the tallies' kinds and
+    dates (in UTC). The build and the command line (site.py) both take them from here."""
+    written = conversation.written
+    return ([record(c) for c in written], {c.id: excerpt(c) for c in written},
+            [(c.kind, c.date.astimezone(timezone.utc))
+             for c in conversation.likes + conversation.reposts])
 
 
 def record(comment: Comment) -> Record:

@@ -90,10 +90,10 @@ class OutputCache:
             self.keys.used[name] = (value, *_stamp(self.output / name))
 
     def save(self) -> None:
-        """Record the stamp of each file written this build (both processes' files)."""
-        for name, value in self.keys.used.items():
-            if isinstance(value, str):
-                self.keys.used[name] = (value, *_stamp(self.output / name))
+        """Record the stamp of each file written this build that is not stamped yet (the
+        pages written through Pelican's writer elsewhere, such as the digest's)."""
+        for name in list(self.keys.used):
+            self.written(name)
         self.keys.save()
 
 

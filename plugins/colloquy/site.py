@@ -94,18 +94,16 @@ def _essays(entries, tz) -> tuple[list[EssayRef], set[str]]:
 def _summaries(conversations: dict, max_depth: int, urls: SiteUrls) -> tuple[dict, dict]:
     """Each conversation scored, as the light records the digest reads; and each
     comment's excerpt (essay slug → comment id → bundles.excerpt)."""
-    from .bundles import Summary, excerpt, record
+    from .bundles import Summary, digest_facts
 
     summaries, excerpts = {}, {}
     for slug, conversation in conversations.items():
         for c in conversation.by_id.values():
             c.permalink = urls.permalink(c, max_depth)
         substance.score_conversation(conversation)
-        records = [record(c) for c in conversation.written]
-        summaries[slug] = Summary(
-            slug, "", records=records, count=len(records),
-            tallies=[(c.kind, c.date) for c in conversation.likes + conversation.reposts])
-        excerpts[slug] = {c.id: excerpt(c) for c in conversation.written}
+        records, excerpts[slug], tallies = digest_facts(conversation)
+        summaries[slug] = Summary(slug, "", records=records, count=len(records),
+                                  tallies=tallies)
     return summaries, excerpts
 
 
